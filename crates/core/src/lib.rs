@@ -1,0 +1,20 @@
+//! Rapport's shared foundation: the storage layer over SQLite and
+//! PostgreSQL, the error type, ids and time, pagination, validation helpers,
+//! business calendars, the audit log and change-event outbox, and stored
+//! idempotency keys.
+//!
+//! It knows nothing of HTTP: the server crate maps [`Error`] to responses.
+
+pub mod audit;
+pub mod calendar;
+pub mod db;
+mod error;
+pub mod idempotency;
+pub mod ids;
+pub mod page;
+pub mod removal;
+pub mod serde_util;
+pub mod time;
+pub mod validate;
+
+pub use error::{Error, FieldError, Problems, Result};

@@ -1,0 +1,1 @@
+//! The customers domain (arrives with its own issue).

@@ -1,0 +1,1 @@
+//! The leads domain (arrives with its own issue).

@@ -1,0 +1,1 @@
+//! The metrics domain (arrives with its own issue).

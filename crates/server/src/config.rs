@@ -1,0 +1,103 @@
+//! Configuration, from flags or `RAPPORT_*` environment variables. No
+//! globals: tests build their own.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+
+/// The database to use.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// SQLite file path (`rapport.db`, `sqlite://path`) or `postgres://user@host/db`.
+    #[arg(long, env = "RAPPORT_DATABASE_URL", default_value = "rapport.db")]
+    pub database_url: String,
+    /// Largest number of pooled database connections.
+    #[arg(long, env = "RAPPORT_DB_POOL_SIZE", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub db_pool_size: u32,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Pretty,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// `rapport serve` settings.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "RAPPORT_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// The database.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Log format.
+    #[arg(long, env = "RAPPORT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
+    pub log_format: LogFormat,
+    /// Log filter, e.g. `info` or `rapport_server=debug,info`.
+    #[arg(long, env = "RAPPORT_LOG", default_value = "info")]
+    pub log: String,
+    /// Origins allowed to call the API from a browser, comma-separated
+    /// (e.g. `https://crm.example.com`). Empty: no cross-origin access.
+    #[arg(
+        long,
+        env = "RAPPORT_CORS_ORIGINS",
+        value_delimiter = ',',
+        default_value = ""
+    )]
+    pub cors_origins: Vec<String>,
+    /// Largest accepted request body, in bytes.
+    #[arg(long, env = "RAPPORT_MAX_BODY_BYTES", default_value_t = 1_048_576)]
+    pub max_body_bytes: usize,
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "RAPPORT_WORKERS")]
+    pub workers: Option<usize>,
+    /// Seconds to let in-flight requests finish after SIGTERM/SIGINT.
+    #[arg(long, env = "RAPPORT_SHUTDOWN_TIMEOUT", default_value_t = 30)]
+    pub shutdown_timeout: u64,
+    /// Load the demo data (idempotent) before serving.
+    #[arg(long, env = "RAPPORT_DEMO")]
+    pub demo: bool,
+}
+
+/// The settings handlers and middleware read at run time.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Allowed CORS origins.
+    pub cors_origins: Vec<String>,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 1_048_576,
+            cors_origins: Vec::new(),
+        }
+    }
+}
+
+impl ServeArgs {
+    /// The run-time HTTP settings.
+    pub fn http_config(&self) -> HttpConfig {
+        HttpConfig {
+            max_body_bytes: self.max_body_bytes,
+            cors_origins: self
+                .cors_origins
+                .iter()
+                .map(|o| o.trim().to_owned())
+                .filter(|o| !o.is_empty())
+                .collect(),
+        }
+    }
+
+    /// Grace period for shutdown.
+    pub fn shutdown_timeout(&self) -> Duration {
+        Duration::from_secs(self.shutdown_timeout)
+    }
+}

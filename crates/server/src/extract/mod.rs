@@ -1,0 +1,12 @@
+//! Extractors: turn requests into typed inputs, answering problem+json
+//! (never actix's plain-text errors) when they cannot.
+
+mod body;
+mod context;
+mod precondition;
+mod query;
+
+pub use body::ApiJson;
+pub use context::Ctx;
+pub use precondition::{IfMatch, etag, expected_version};
+pub use query::ApiQuery;

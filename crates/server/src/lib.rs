@@ -1,0 +1,17 @@
+//! The `rapport` server: HTTP handlers, extractors, middleware, the OpenAPI
+//! document, configuration and the command line. Domain crates know nothing
+//! of HTTP; this crate knows nothing of SQL.
+
+pub mod api;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod middleware;
+pub mod openapi;
+pub mod seed;
+pub mod state;
+
+pub use app::{build_app, openapi_spec};
+pub use state::AppState;

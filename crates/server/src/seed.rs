@@ -1,0 +1,217 @@
+//! Demo and synthetic data, written through the same domain functions as
+//! the API (so audit entries and change events are recorded too).
+
+use chrono::NaiveDate;
+use diesel::Connection as _;
+use rapport_auth::org::api::{BranchListQuery, CreateBranch, CreateDivision, DivisionListQuery};
+use rapport_auth::org::{branches, divisions};
+use rapport_core::audit::WriteContext;
+use rapport_core::calendar::{
+    CalendarListQuery, CreateCalendar, Holiday, Weekday, WorkingWindow, store as calendars,
+};
+use rapport_core::db::{Conn, Db};
+use rapport_core::{Error, Result};
+
+/// Company-wide calendar that carries the public holidays.
+pub const HOLIDAY_CALENDAR: &str = "Nigeria public holidays";
+/// Working calendar of the Lagos branches.
+pub const LAGOS_CALENDAR: &str = "Lagos branches";
+
+/// Nigerian public holidays for 2026 and 2027. Islamic holidays follow the
+/// moon and are declared by the Federal Government shortly before; these
+/// dates are the expected ones and may need a correction through the API.
+const NIGERIAN_HOLIDAYS: &[(i32, u32, u32, &str)] = &[
+    (2026, 1, 1, "New Year's Day"),
+    (2026, 3, 20, "Eid al-Fitr"),
+    (2026, 3, 21, "Eid al-Fitr holiday"),
+    (2026, 4, 3, "Good Friday"),
+    (2026, 4, 6, "Easter Monday"),
+    (2026, 5, 1, "Workers' Day"),
+    (2026, 5, 27, "Eid al-Adha"),
+    (2026, 5, 28, "Eid al-Adha holiday"),
+    (2026, 6, 12, "Democracy Day"),
+    (2026, 8, 26, "Eid al-Mawlid"),
+    (2026, 10, 1, "Independence Day"),
+    (2026, 12, 25, "Christmas Day"),
+    (2026, 12, 26, "Boxing Day"),
+    (2027, 1, 1, "New Year's Day"),
+    (2027, 3, 10, "Eid al-Fitr"),
+    (2027, 3, 11, "Eid al-Fitr holiday"),
+    (2027, 3, 26, "Good Friday"),
+    (2027, 3, 29, "Easter Monday"),
+    (2027, 5, 1, "Workers' Day"),
+    (2027, 5, 17, "Eid al-Adha"),
+    (2027, 5, 18, "Eid al-Adha holiday"),
+    (2027, 6, 14, "Democracy Day (observed)"),
+    (2027, 8, 15, "Eid al-Mawlid"),
+    (2027, 10, 1, "Independence Day"),
+    (2027, 12, 27, "Christmas Day (observed)"),
+    (2027, 12, 28, "Boxing Day (observed)"),
+];
+
+/// Loads the demo organisation; running it again changes nothing.
+pub fn demo(db: &Db) -> Result<()> {
+    let mut conn = db.write()?;
+    conn.transaction(|conn| {
+        let ctx = WriteContext::system();
+        let holidays = find_or_create_calendar(conn, &ctx, HOLIDAY_CALENDAR, || {
+            Ok(CreateCalendar {
+                name: HOLIDAY_CALENDAR.to_owned(),
+                time_zone: "Africa/Lagos".to_owned(),
+                holidays_from_id: None,
+                working_hours: Vec::new(),
+                holidays: nigerian_holidays()?,
+            })
+        })?;
+        let lagos = find_or_create_calendar(conn, &ctx, LAGOS_CALENDAR, || {
+            let weekdays = [
+                Weekday::Monday,
+                Weekday::Tuesday,
+                Weekday::Wednesday,
+                Weekday::Thursday,
+                Weekday::Friday,
+            ];
+            let mut working_hours: Vec<WorkingWindow> = weekdays
+                .iter()
+                .map(|&weekday| window(weekday, "08:00", "17:00"))
+                .collect();
+            working_hours.push(window(Weekday::Saturday, "09:00", "13:00"));
+            Ok(CreateCalendar {
+                name: LAGOS_CALENDAR.to_owned(),
+                time_zone: "Africa/Lagos".to_owned(),
+                holidays_from_id: Some(holidays.clone()),
+                working_hours,
+                holidays: Vec::new(),
+            })
+        })?;
+        let query = DivisionListQuery {
+            code: Some("MOT".to_owned()),
+            include_archived: Some(true),
+            ..Default::default()
+        };
+        let motors = match divisions::list(conn, &query)?.items.into_iter().next() {
+            Some(existing) => existing.id,
+            None => {
+                let input = CreateDivision {
+                    code: "MOT".into(),
+                    name: "Motors".into(),
+                    calendar_id: Some(lagos),
+                };
+                divisions::create(conn, &ctx, input)?.id
+            }
+        };
+        for (code, name, address) in [
+            ("MOT-VI", "Victoria Island", "Plot 1, Adeola Odeku Street"),
+            ("MOT-IK", "Ikeja", "Obafemi Awolowo Way"),
+        ] {
+            let query = BranchListQuery {
+                q: Some(code.to_owned()),
+                include_archived: Some(true),
+                ..Default::default()
+            };
+            if branches::list(conn, &query)?
+                .items
+                .iter()
+                .any(|b| b.code == code)
+            {
+                continue;
+            }
+            let input = CreateBranch {
+                division_id: motors.clone(),
+                code: code.to_owned(),
+                name: name.to_owned(),
+                address: Some(address.to_owned()),
+                city: Some("Lagos".to_owned()),
+                state: Some("Lagos".to_owned()),
+                country_code: Some("NG".to_owned()),
+                calendar_id: None,
+            };
+            branches::create(conn, &ctx, input)?;
+        }
+        Ok(())
+    })
+}
+
+/// Creates `count` synthetic branches in divisions of 50, for benchmarks.
+pub fn synthetic_branches(db: &Db, count: u32) -> Result<()> {
+    let mut conn = db.write()?;
+    let ctx = WriteContext::system();
+    for chunk_start in (0..count).step_by(50) {
+        conn.transaction(|conn| {
+            let n = chunk_start / 50;
+            let division = divisions::create(
+                conn,
+                &ctx,
+                CreateDivision {
+                    code: format!("SYN{n:05}"),
+                    name: format!("Synthetic division {n}"),
+                    calendar_id: None,
+                },
+            )?;
+            for i in chunk_start..(chunk_start + 50).min(count) {
+                branches::create(
+                    conn,
+                    &ctx,
+                    CreateBranch {
+                        division_id: division.id.clone(),
+                        code: format!("B{i:07}"),
+                        name: format!("Branch {i}"),
+                        address: Some(format!("{i} Synthetic Road")),
+                        city: Some(
+                            ["Lagos", "Abuja", "Kano", "Ibadan", "Port Harcourt"][i as usize % 5]
+                                .to_owned(),
+                        ),
+                        state: None,
+                        country_code: Some("NG".to_owned()),
+                        calendar_id: None,
+                    },
+                )?;
+            }
+            Ok::<_, Error>(())
+        })?;
+    }
+    Ok(())
+}
+
+fn find_or_create_calendar(
+    conn: &mut Conn,
+    ctx: &WriteContext,
+    name: &str,
+    input: impl FnOnce() -> Result<CreateCalendar>,
+) -> Result<String> {
+    let query = CalendarListQuery {
+        q: Some(name.to_owned()),
+        include_archived: Some(true),
+        ..Default::default()
+    };
+    if let Some(existing) = calendars::list(conn, &query)?
+        .items
+        .into_iter()
+        .find(|c| c.name == name)
+    {
+        return Ok(existing.id);
+    }
+    Ok(calendars::create(conn, ctx, input()?)?.id)
+}
+
+fn window(weekday: Weekday, start: &str, end: &str) -> WorkingWindow {
+    WorkingWindow {
+        weekday,
+        start: start.to_owned(),
+        end: end.to_owned(),
+    }
+}
+
+fn nigerian_holidays() -> Result<Vec<Holiday>> {
+    NIGERIAN_HOLIDAYS
+        .iter()
+        .map(|&(y, m, d, name)| {
+            NaiveDate::from_ymd_opt(y, m, d)
+                .map(|date| Holiday {
+                    date,
+                    name: name.to_owned(),
+                })
+                .ok_or_else(|| Error::Internal(format!("bad holiday date {y}-{m}-{d}")))
+        })
+        .collect()
+}
