@@ -33,7 +33,11 @@ pub fn build_app(
     >,
 > {
     let cors = cors(&state.config);
-    let (app, spec) = App::new()
+    let spec = web::Data::new(openapi_spec());
+    App::new()
+        // Before the `/api/v1` scope, which would otherwise claim this path.
+        .app_data(spec)
+        .route(SPEC_PATH, web::get().to(serve_spec))
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .app_data(web::Data::new(state))
@@ -44,17 +48,19 @@ pub fn build_app(
                 .wrap(from_fn(idempotency))
                 .configure(api::routes),
         )
-        .split_for_parts();
-    app.service(
-        SwaggerUi::new("/docs/{_:.*}")
-            .url(SPEC_PATH, spec)
-            .config(Config::from(SPEC_PATH).validator_url("none")),
-    )
-    .service(web::redirect("/docs", "/docs/"))
-    .default_service(web::to(route_not_found))
-    .wrap(cors)
-    .wrap(security_headers())
-    .wrap(from_fn(request_id))
+        .into_app()
+        .service(
+            SwaggerUi::new("/docs/{_:.*}").config(Config::from(SPEC_PATH).validator_url("none")),
+        )
+        .service(web::redirect("/docs", "/docs/"))
+        .default_service(web::to(route_not_found))
+        .wrap(cors)
+        .wrap(security_headers())
+        .wrap(from_fn(request_id))
+}
+
+async fn serve_spec(spec: web::Data<utoipa::openapi::OpenApi>) -> HttpResponse {
+    HttpResponse::Ok().json(spec.get_ref())
 }
 
 /// The OpenAPI document, built from the same route table as the app.
