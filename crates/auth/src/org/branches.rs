@@ -5,7 +5,7 @@ use rapport_core::audit::{self, WriteContext};
 use rapport_core::db::schema::{branches, divisions};
 use rapport_core::db::{Conn, lower};
 use rapport_core::page::{Page, PageRequest, instant_value};
-use rapport_core::removal::{Removal, apply_archive_flag, remove_or_archive};
+use rapport_core::removal::{Removal, Target, apply_archive_flag, delete_or_archive};
 use rapport_core::{Error, Problems, Result, calendar, ids, time, validate};
 
 use super::api::{BranchListQuery, BranchResponse, BranchSort, CreateBranch, UpdateBranch};
@@ -257,13 +257,18 @@ pub fn delete(
     expected_version: Option<i64>,
 ) -> Result<Removal<BranchResponse>> {
     let before = get(conn, id)?;
-    if expected_version.is_some_and(|v| v != before.version) {
-        return Err(Error::StaleVersion {
-            current: before.version,
-        });
-    }
-    let removal = remove_or_archive(
+    let (version, archived_at) = (before.version, before.archived_at);
+    let target = Target {
+        entity: ENTITY,
+        id,
+        before,
+        version,
+    };
+    delete_or_archive(
         conn,
+        ctx,
+        target,
+        expected_version,
         |conn| {
             diesel::delete(branches::table.filter(branches::id.eq(id))).execute(conn)?;
             Ok(())
@@ -272,37 +277,14 @@ pub fn delete(
             let now = time::now();
             diesel::update(branches::table.filter(branches::id.eq(id)))
                 .set((
-                    branches::archived_at.eq(before.archived_at.map_or(now, time::stored)),
-                    branches::version.eq(before.version + 1),
+                    branches::archived_at.eq(archived_at.map_or(now, time::stored)),
+                    branches::version.eq(version + 1),
                     branches::updated_at.eq(now),
                 ))
                 .execute(conn)?;
             get(conn, id)
         },
-    )?;
-    match &removal {
-        Removal::Deleted => audit::record(
-            conn,
-            ctx,
-            ENTITY,
-            id,
-            audit::Action::Deleted,
-            Some(&before),
-            None,
-        )?,
-        Removal::Archived(after) => {
-            audit::record(
-                conn,
-                ctx,
-                ENTITY,
-                id,
-                audit::Action::Archived,
-                Some(&before),
-                Some(after),
-            )?;
-        }
-    }
-    Ok(removal)
+    )
 }
 
 fn country(problems: &mut Problems, raw: &str) -> String {

@@ -5,7 +5,7 @@ use rapport_core::audit::{self, WriteContext};
 use rapport_core::db::schema::divisions;
 use rapport_core::db::{Conn, lower};
 use rapport_core::page::{Page, PageRequest, instant_value};
-use rapport_core::removal::{Removal, apply_archive_flag, remove_or_archive};
+use rapport_core::removal::{Removal, Target, apply_archive_flag, delete_or_archive};
 use rapport_core::{Error, Problems, Result, calendar, ids, time, validate};
 
 use super::api::{
@@ -235,14 +235,18 @@ pub fn delete(
     id: &str,
     expected_version: Option<i64>,
 ) -> Result<Removal<DivisionResponse>> {
-    let before = find_row(conn, id)?;
-    if expected_version.is_some_and(|v| v != before.version) {
-        return Err(Error::StaleVersion {
-            current: before.version,
-        });
-    }
-    let removal = remove_or_archive(
+    let row = find_row(conn, id)?;
+    let target = Target {
+        entity: ENTITY,
+        id,
+        before: to_response(row.clone()),
+        version: row.version,
+    };
+    delete_or_archive(
         conn,
+        ctx,
+        target,
+        expected_version,
         |conn| {
             diesel::delete(divisions::table.filter(divisions::id.eq(id))).execute(conn)?;
             Ok(())
@@ -250,10 +254,10 @@ pub fn delete(
         |conn| {
             let now = time::now();
             let archived = DivisionRow {
-                archived_at: Some(before.archived_at.unwrap_or(now)),
-                version: before.version + 1,
+                archived_at: Some(row.archived_at.unwrap_or(now)),
+                version: row.version + 1,
                 updated_at: now,
-                ..before.clone()
+                ..row
             };
             diesel::update(divisions::table.filter(divisions::id.eq(id)))
                 .set((
@@ -264,31 +268,7 @@ pub fn delete(
                 .execute(conn)?;
             Ok(to_response(archived))
         },
-    )?;
-    let before = to_response(before);
-    match &removal {
-        Removal::Deleted => audit::record(
-            conn,
-            ctx,
-            ENTITY,
-            id,
-            audit::Action::Deleted,
-            Some(&before),
-            None,
-        )?,
-        Removal::Archived(after) => {
-            audit::record(
-                conn,
-                ctx,
-                ENTITY,
-                id,
-                audit::Action::Archived,
-                Some(&before),
-                Some(after),
-            )?;
-        }
-    }
-    Ok(removal)
+    )
 }
 
 fn find_row(conn: &mut Conn, id: &str) -> Result<DivisionRow> {

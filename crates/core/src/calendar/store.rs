@@ -17,7 +17,7 @@ use crate::db::Conn;
 use crate::db::schema::{calendar_holidays, calendar_windows, calendars};
 use crate::error::{Error, Problems, Result};
 use crate::page::{Page, PageRequest, instant_value};
-use crate::removal::{Removal, apply_archive_flag, remove_or_archive};
+use crate::removal::{Removal, Target, apply_archive_flag, delete_or_archive};
 use crate::{ids, time, validate};
 
 const ENTITY: &str = "calendar";
@@ -231,44 +231,34 @@ pub fn delete(
     expected_version: Option<i64>,
 ) -> Result<Removal<CalendarResponse>> {
     let before = get(conn, id)?;
-    if expected_version.is_some_and(|v| v != before.version) {
-        return Err(Error::StaleVersion {
-            current: before.version,
-        });
-    }
-    let removal = remove_or_archive(
+    let (version, archived_at) = (before.version, before.archived_at);
+    let target = Target {
+        entity: ENTITY,
+        id,
+        before,
+        version,
+    };
+    delete_or_archive(
         conn,
+        ctx,
+        target,
+        expected_version,
         |conn| {
             diesel::delete(calendars::table.filter(calendars::id.eq(id))).execute(conn)?;
             Ok(())
         },
         |conn| {
+            let now = time::now();
             diesel::update(calendars::table.filter(calendars::id.eq(id)))
                 .set((
-                    calendars::archived_at
-                        .eq(before.archived_at.map_or_else(time::now, time::stored)),
-                    calendars::version.eq(before.version + 1),
-                    calendars::updated_at.eq(time::now()),
+                    calendars::archived_at.eq(archived_at.map_or(now, time::stored)),
+                    calendars::version.eq(version + 1),
+                    calendars::updated_at.eq(now),
                 ))
                 .execute(conn)?;
             get(conn, id)
         },
-    )?;
-    match &removal {
-        Removal::Deleted => {
-            audit::record(conn, ctx, ENTITY, id, Action::Deleted, Some(&before), None)?
-        }
-        Removal::Archived(after) => audit::record(
-            conn,
-            ctx,
-            ENTITY,
-            id,
-            Action::Archived,
-            Some(&before),
-            Some(after),
-        )?,
-    }
-    Ok(removal)
+    )
 }
 
 /// Every holiday that applies on `calendar_id`: its own and those inherited
