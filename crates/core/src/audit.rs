@@ -52,15 +52,14 @@ pub struct WriteContext {
     pub actor: Actor,
     /// The HTTP request id, when the write comes from a request.
     pub request_id: Option<String>,
+    /// The client's address, when the write comes from a request.
+    pub client_addr: Option<String>,
 }
 
 impl WriteContext {
     /// A write by the system outside any request (seeding, jobs).
     pub fn system() -> Self {
-        Self {
-            actor: Actor::System,
-            request_id: None,
-        }
+        Self { actor: Actor::System, request_id: None, client_addr: None }
     }
 }
 
@@ -75,6 +74,18 @@ pub enum Action {
     Archived,
     /// Removed.
     Deleted,
+    /// Signed in.
+    LoggedIn,
+    /// A sign-in was refused (wrong password, unknown email, inactive, throttled).
+    LoginFailed,
+    /// Signed out.
+    LoggedOut,
+    /// A refresh token was used after it had been rotated; its family was revoked.
+    RefreshTokenReused,
+    /// Changed their own password.
+    PasswordChanged,
+    /// An API key was revoked.
+    Revoked,
 }
 
 impl Action {
@@ -85,6 +96,12 @@ impl Action {
             Self::Updated => "updated",
             Self::Archived => "archived",
             Self::Deleted => "deleted",
+            Self::LoggedIn => "logged_in",
+            Self::LoginFailed => "login_failed",
+            Self::LoggedOut => "logged_out",
+            Self::RefreshTokenReused => "refresh_token_reused",
+            Self::PasswordChanged => "password_changed",
+            Self::Revoked => "revoked",
         }
     }
 }
@@ -101,8 +118,7 @@ pub fn record<T: Serialize>(
     before: Option<&T>,
     after: Option<&T>,
 ) -> Result<()> {
-    let to_json =
-        |v: Option<&T>| serde_json::to_value(v).map_err(|e| Error::Internal(e.to_string()));
+    let to_json = |v: Option<&T>| serde_json::to_value(v).map_err(|e| Error::Internal(e.to_string()));
     let before = to_json(before)?;
     let after = to_json(after)?;
     let occurred_at = time::now();
@@ -118,13 +134,10 @@ pub fn record<T: Serialize>(
             audit_log::entity_type.eq(entity_type),
             audit_log::entity_id.eq(entity_id),
             audit_log::changes.eq(&changes),
+            audit_log::client_addr.eq(ctx.client_addr.as_deref()),
         ))
         .execute(conn)?;
-    let payload = if after.is_null() {
-        serde_json::json!({ "id": entity_id })
-    } else {
-        after
-    };
+    let payload = if after.is_null() { serde_json::json!({ "id": entity_id }) } else { after };
     diesel::insert_into(change_events::table)
         .values((
             change_events::id.eq(new_id()),
@@ -134,6 +147,34 @@ pub fn record<T: Serialize>(
             change_events::action.eq(action.as_str()),
             change_events::payload.eq(payload.to_string()),
             change_events::request_id.eq(ctx.request_id.as_deref()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Writes an audit entry (no change event) for something that happened to a
+/// record without changing it: a sign-in, a refused sign-in, a token reuse.
+/// `details` is stored as the entry's `changes`.
+pub fn record_event(
+    conn: &mut Conn,
+    ctx: &WriteContext,
+    entity_type: &'static str,
+    entity_id: &str,
+    action: Action,
+    details: serde_json::Value,
+) -> Result<()> {
+    diesel::insert_into(audit_log::table)
+        .values((
+            audit_log::id.eq(new_id()),
+            audit_log::occurred_at.eq(time::now()),
+            audit_log::actor_kind.eq(ctx.actor.kind()),
+            audit_log::actor_id.eq(ctx.actor.id()),
+            audit_log::request_id.eq(ctx.request_id.as_deref()),
+            audit_log::action.eq(action.as_str()),
+            audit_log::entity_type.eq(entity_type),
+            audit_log::entity_id.eq(entity_id),
+            audit_log::changes.eq(details.to_string()),
+            audit_log::client_addr.eq(ctx.client_addr.as_deref()),
         ))
         .execute(conn)?;
     Ok(())
@@ -160,8 +201,10 @@ pub struct AuditEntry {
     pub entity_type: String,
     /// The record's id.
     pub entity_id: String,
-    /// JSON `{"before": …, "after": …}`.
+    /// JSON `{"before": …, "after": …}`, or event details.
     pub changes: String,
+    /// The client's address.
+    pub client_addr: Option<String>,
 }
 
 /// One change event as stored.
@@ -205,4 +248,107 @@ pub fn events_for(conn: &mut Conn, entity_type: &str, entity_id: &str) -> Result
         .order(change_events::seq.asc())
         .select(ChangeEvent::as_select())
         .load(conn)?)
+}
+
+/// Query parameters for `GET /api/v1/audit`.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AuditListQuery {
+    /// Page size, 1-200 (default 50).
+    pub limit: Option<i64>,
+    /// `next_cursor` from the previous page.
+    pub cursor: Option<String>,
+    /// `occurred_at` or `-occurred_at` (default, newest first).
+    pub sort: Option<String>,
+    /// Only entries about this kind of record, e.g. `division`, `user`, `session`.
+    pub entity_type: Option<String>,
+    /// Only entries about this record.
+    pub entity_id: Option<String>,
+    /// Only entries by this actor (user id).
+    pub actor_id: Option<String>,
+    /// Only this action, e.g. `login_failed`.
+    pub action: Option<String>,
+    /// Only entries at or after this instant (RFC 3339).
+    pub from: Option<chrono::DateTime<chrono::Utc>>,
+    /// Only entries before this instant (RFC 3339).
+    pub to: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Sort keys for the audit log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditSort {
+    /// By time.
+    OccurredAt,
+}
+
+impl crate::page::SortKey for AuditSort {
+    const ALL: &'static [(&'static str, Self)] = &[("occurred_at", Self::OccurredAt)];
+    const DEFAULT: (Self, crate::page::Direction) = (Self::OccurredAt, crate::page::Direction::Desc);
+}
+
+/// One audit entry.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct AuditEntryResponse {
+    /// Entry id.
+    pub id: String,
+    /// When it happened.
+    pub occurred_at: chrono::DateTime<chrono::Utc>,
+    /// `user`, `api_key`, `system` or `anonymous`.
+    pub actor_kind: String,
+    /// The acting user's id.
+    pub actor_id: Option<String>,
+    /// The request that did it.
+    pub request_id: Option<String>,
+    /// The client's address.
+    pub client_addr: Option<String>,
+    /// E.g. `created`, `updated`, `archived`, `deleted`, `logged_in`, `login_failed`.
+    pub action: String,
+    /// Kind of record, e.g. `division`.
+    pub entity_type: String,
+    /// The record's id (for refused sign-ins: the email tried).
+    pub entity_id: String,
+    /// `{"before": …, "after": …}` for changes; details for events.
+    #[schema(value_type = Object)]
+    pub changes: serde_json::Value,
+}
+
+/// One page of the audit log.
+pub fn list(conn: &mut Conn, query: &AuditListQuery) -> Result<crate::page::Page<AuditEntryResponse>> {
+    use crate::page::{PageRequest, instant_value};
+    let page = PageRequest::<AuditSort>::parse(query.limit, query.sort.as_deref(), query.cursor.as_deref())?;
+    let mut q = audit_log::table.select(AuditEntry::as_select()).into_boxed();
+    if let Some(v) = &query.entity_type {
+        q = q.filter(audit_log::entity_type.eq(v.clone()));
+    }
+    if let Some(v) = &query.entity_id {
+        q = q.filter(audit_log::entity_id.eq(v.clone()));
+    }
+    if let Some(v) = &query.actor_id {
+        q = q.filter(audit_log::actor_id.eq(v.clone()));
+    }
+    if let Some(v) = &query.action {
+        q = q.filter(audit_log::action.eq(v.clone()));
+    }
+    if let Some(v) = query.from {
+        q = q.filter(audit_log::occurred_at.ge(time::stored(v)));
+    }
+    if let Some(v) = query.to {
+        q = q.filter(audit_log::occurred_at.lt(time::stored(v)));
+    }
+    let after = page.after.clone().map(|c| c.value_as_instant().map(|v| (v, c.id))).transpose()?;
+    let q = crate::keyset!(q, audit_log::occurred_at, audit_log::id, page.sort.direction, after);
+    let rows = q.limit(page.fetch_limit()).load::<AuditEntry>(conn)?;
+    Ok(page.finish(rows, |row| (instant_value(row.occurred_at), row.id.clone())).map(|row| AuditEntryResponse {
+        changes: serde_json::from_str(&row.changes).unwrap_or(serde_json::Value::Null),
+        id: row.id,
+        occurred_at: time::utc(row.occurred_at),
+        actor_kind: row.actor_kind,
+        actor_id: row.actor_id,
+        request_id: row.request_id,
+        client_addr: row.client_addr,
+        action: row.action,
+        entity_type: row.entity_type,
+        entity_id: row.entity_id,
+    }))
 }

@@ -26,11 +26,7 @@ pub struct FieldError {
 impl FieldError {
     /// A field error with the given path, code and message.
     pub fn new(field: impl Into<String>, code: &str, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            code: code.to_owned(),
-            message: message.into(),
-        }
+        Self { field: field.into(), code: code.to_owned(), message: message.into() }
     }
 }
 
@@ -70,8 +66,17 @@ pub enum Error {
         /// The version the record is at now.
         current: i64,
     },
+    /// No valid credentials: missing, malformed, expired or revoked token or
+    /// key, or a refused sign-in. Answered 401.
+    #[error("unauthenticated: {message}")]
+    Unauthenticated {
+        /// Stable snake_case code, e.g. `invalid_token`.
+        code: &'static str,
+        /// Human-readable explanation (never says which part of a sign-in was wrong).
+        message: String,
+    },
     /// The caller may not perform this action at all.
-    #[error("forbidden: {0}")]
+    #[error("{0}")]
     Forbidden(String),
     /// Too many attempts; retry after the given number of seconds.
     #[error("rate limited")]
@@ -106,10 +111,7 @@ impl From<diesel::result::Error> for Error {
             D::NotFound => Self::NotFound { entity: "record" },
             D::DatabaseError(Kind::UniqueViolation, info) => Self::Conflict {
                 code: "duplicate",
-                message: format!(
-                    "a record with the same unique value exists ({})",
-                    info.message()
-                ),
+                message: format!("a record with the same unique value exists ({})", info.message()),
             },
             D::DatabaseError(Kind::ForeignKeyViolation, info) => Self::Conflict {
                 code: "still_referenced",
@@ -144,20 +146,12 @@ impl Problems {
 
     /// `Ok(value)` when nothing was recorded, else the validation error.
     pub fn into_result<T>(self, value: T) -> Result<T> {
-        if self.0.is_empty() {
-            Ok(value)
-        } else {
-            Err(Error::Validation(self.0))
-        }
+        if self.0.is_empty() { Ok(value) } else { Err(Error::Validation(self.0)) }
     }
 
     /// `Ok(())` when nothing was recorded, else [`Error::Duplicate`] with them.
     pub fn into_duplicate_result(self) -> Result<()> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(Error::Duplicate(self.0))
-        }
+        if self.0.is_empty() { Ok(()) } else { Err(Error::Duplicate(self.0)) }
     }
 
     /// Whether nothing was recorded yet.

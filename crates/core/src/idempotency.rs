@@ -70,15 +70,9 @@ pub fn claim(conn: &mut Conn, request: &RequestFingerprint) -> Result<Claim> {
                 keys::response_body,
                 keys::created_at,
             ))
-            .first::<(
-                String,
-                String,
-                String,
-                Option<i32>,
-                Option<String>,
-                Option<Vec<u8>>,
-                chrono::NaiveDateTime,
-            )>(conn)
+            .first::<(String, String, String, Option<i32>, Option<String>, Option<Vec<u8>>, chrono::NaiveDateTime)>(
+                conn,
+            )
             .optional()?;
         if let Some((method, path, hash, status, headers, body, created_at)) = existing {
             if created_at > time::now() - Duration::hours(KEY_TTL_HOURS) {
@@ -116,23 +110,14 @@ pub fn claim(conn: &mut Conn, request: &RequestFingerprint) -> Result<Claim> {
 }
 
 /// Stores the response of a claimed request for later replays.
-pub fn complete(
-    conn: &mut Conn,
-    principal: &str,
-    key: &str,
-    response: &StoredResponse,
-) -> Result<()> {
-    diesel::update(
-        keys::table
-            .filter(keys::principal.eq(principal))
-            .filter(keys::idempotency_key.eq(key)),
-    )
-    .set((
-        keys::status.eq(i32::from(response.status)),
-        keys::response_headers.eq(&response.headers),
-        keys::response_body.eq(&response.body),
-    ))
-    .execute(conn)?;
+pub fn complete(conn: &mut Conn, principal: &str, key: &str, response: &StoredResponse) -> Result<()> {
+    diesel::update(keys::table.filter(keys::principal.eq(principal)).filter(keys::idempotency_key.eq(key)))
+        .set((
+            keys::status.eq(i32::from(response.status)),
+            keys::response_headers.eq(&response.headers),
+            keys::response_body.eq(&response.body),
+        ))
+        .execute(conn)?;
     Ok(())
 }
 
@@ -142,11 +127,7 @@ pub fn release(conn: &mut Conn, principal: &str, key: &str) -> Result<()> {
 }
 
 fn delete_key(conn: &mut Conn, principal: &str, key: &str) -> Result<()> {
-    diesel::delete(
-        keys::table
-            .filter(keys::principal.eq(principal))
-            .filter(keys::idempotency_key.eq(key)),
-    )
-    .execute(conn)?;
+    diesel::delete(keys::table.filter(keys::principal.eq(principal)).filter(keys::idempotency_key.eq(key)))
+        .execute(conn)?;
     Ok(())
 }

@@ -12,6 +12,8 @@ mod error;
 pub mod idempotency;
 pub mod ids;
 pub mod page;
+pub mod phone;
+pub mod principal;
 pub mod removal;
 pub mod serde_util;
 pub mod time;

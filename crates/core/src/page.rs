@@ -35,10 +35,7 @@ pub trait SortKey: Copy + Eq + 'static {
 
     /// The key's query-string name.
     fn name(self) -> &'static str {
-        Self::ALL
-            .iter()
-            .find(|(_, k)| *k == self)
-            .map_or("?", |(n, _)| n)
+        Self::ALL.iter().find(|(_, k)| *k == self).map_or("?", |(n, _)| n)
     }
 }
 
@@ -62,24 +59,14 @@ impl<K: SortKey> Sort<K> {
             Some(name) => (Direction::Desc, name),
             None => (Direction::Asc, raw),
         };
-        K::ALL
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, key)| Self {
-                key: *key,
-                direction,
-            })
-            .ok_or_else(|| {
-                let accepted: Vec<&str> = K::ALL.iter().map(|(n, _)| *n).collect();
-                FieldError::new(
-                    "sort",
-                    "unknown_sort_key",
-                    format!(
-                        "unknown sort key `{name}`; accepted: {} (prefix - for descending)",
-                        accepted.join(", ")
-                    ),
-                )
-            })
+        K::ALL.iter().find(|(n, _)| *n == name).map(|(_, key)| Self { key: *key, direction }).ok_or_else(|| {
+            let accepted: Vec<&str> = K::ALL.iter().map(|(n, _)| *n).collect();
+            FieldError::new(
+                "sort",
+                "unknown_sort_key",
+                format!("unknown sort key `{name}`; accepted: {} (prefix - for descending)", accepted.join(", ")),
+            )
+        })
     }
 
     /// The canonical text form, e.g. `-created_at`.
@@ -161,11 +148,7 @@ impl<K: SortKey> PageRequest<K> {
                     None
                 }
                 None => {
-                    errors.push(FieldError::new(
-                        "cursor",
-                        "invalid_cursor",
-                        "the cursor is not one this API issued",
-                    ));
+                    errors.push(FieldError::new("cursor", "invalid_cursor", "the cursor is not one this API issued"));
                     None
                 }
             },
@@ -190,20 +173,12 @@ impl<K: SortKey> PageRequest<K> {
         let next_cursor = if has_more {
             rows.last().map(|row| {
                 let (value, id) = key(row);
-                Cursor {
-                    sort: self.sort.to_param(),
-                    value,
-                    id,
-                }
-                .encode()
+                Cursor { sort: self.sort.to_param(), value, id }.encode()
             })
         } else {
             None
         };
-        Page {
-            items: rows,
-            next_cursor,
-        }
+        Page { items: rows, next_cursor }
     }
 }
 
@@ -213,11 +188,7 @@ fn decode_cursor(raw: &str) -> Option<Cursor> {
 }
 
 fn bad_cursor() -> Error {
-    Error::InvalidQuery(vec![FieldError::new(
-        "cursor",
-        "invalid_cursor",
-        "the cursor is not one this API issued",
-    )])
+    Error::InvalidQuery(vec![FieldError::new("cursor", "invalid_cursor", "the cursor is not one this API issued")])
 }
 
 /// One page of results.
@@ -232,10 +203,7 @@ pub struct Page<T> {
 impl<T> Page<T> {
     /// Converts every row, keeping the cursor.
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page {
-            items: self.items.into_iter().map(f).collect(),
-            next_cursor: self.next_cursor,
-        }
+        Page { items: self.items.into_iter().map(f).collect(), next_cursor: self.next_cursor }
     }
 }
 
@@ -249,18 +217,10 @@ macro_rules! keyset {
         let query = $query;
         match ($direction, $after) {
             ($crate::page::Direction::Asc, Some((value, id))) => query
-                .filter(
-                    $column
-                        .gt(value.clone())
-                        .or($column.eq(value).and($id.gt(id))),
-                )
+                .filter($column.gt(value.clone()).or($column.eq(value).and($id.gt(id))))
                 .order(($column.asc(), $id.asc())),
             ($crate::page::Direction::Desc, Some((value, id))) => query
-                .filter(
-                    $column
-                        .lt(value.clone())
-                        .or($column.eq(value).and($id.lt(id))),
-                )
+                .filter($column.lt(value.clone()).or($column.eq(value).and($id.lt(id))))
                 .order(($column.desc(), $id.desc())),
             ($crate::page::Direction::Asc, None) => query.order(($column.asc(), $id.asc())),
             ($crate::page::Direction::Desc, None) => query.order(($column.desc(), $id.desc())),
@@ -278,27 +238,14 @@ mod tests {
         CreatedAt,
     }
     impl SortKey for Key {
-        const ALL: &'static [(&'static str, Self)] =
-            &[("name", Key::Name), ("created_at", Key::CreatedAt)];
+        const ALL: &'static [(&'static str, Self)] = &[("name", Key::Name), ("created_at", Key::CreatedAt)];
         const DEFAULT: (Self, Direction) = (Key::CreatedAt, Direction::Asc);
     }
 
     #[test]
     fn parses_sort_with_direction() {
-        assert_eq!(
-            Sort::<Key>::parse(Some("-name")),
-            Ok(Sort {
-                key: Key::Name,
-                direction: Direction::Desc
-            })
-        );
-        assert_eq!(
-            Sort::<Key>::parse(None),
-            Ok(Sort {
-                key: Key::CreatedAt,
-                direction: Direction::Asc
-            })
-        );
+        assert_eq!(Sort::<Key>::parse(Some("-name")), Ok(Sort { key: Key::Name, direction: Direction::Desc }));
+        assert_eq!(Sort::<Key>::parse(None), Ok(Sort { key: Key::CreatedAt, direction: Direction::Asc }));
         let err = Sort::<Key>::parse(Some("colour")).err();
         assert!(err.is_some_and(|e| e.field == "sort" && e.message.contains("`colour`")));
     }
@@ -306,10 +253,7 @@ mod tests {
     #[test]
     fn refuses_out_of_range_limits_instead_of_capping() {
         for bad in [0, -1, MAX_LIMIT + 1] {
-            assert!(
-                PageRequest::<Key>::parse(Some(bad), None, None).is_err(),
-                "limit {bad}"
-            );
+            assert!(PageRequest::<Key>::parse(Some(bad), None, None).is_err(), "limit {bad}");
         }
         assert!(PageRequest::<Key>::parse(Some(MAX_LIMIT), None, None).is_ok());
     }
@@ -317,16 +261,11 @@ mod tests {
     #[test]
     fn cursor_round_trips_and_is_bound_to_its_sort() -> Result<()> {
         let page = PageRequest::<Key>::parse(Some(2), Some("-name"), None)?;
-        let out = page.finish(vec!["c", "b", "a"], |s| {
-            ((*s).to_owned(), format!("id-{s}"))
-        });
+        let out = page.finish(vec!["c", "b", "a"], |s| ((*s).to_owned(), format!("id-{s}")));
         assert_eq!(out.items, vec!["c", "b"]);
         let cursor = out.next_cursor.ok_or(Error::Internal("no cursor".into()))?;
         let next = PageRequest::<Key>::parse(Some(2), Some("-name"), Some(&cursor))?;
-        assert_eq!(
-            next.after.map(|c| (c.value, c.id)),
-            Some(("b".to_owned(), "id-b".to_owned()))
-        );
+        assert_eq!(next.after.map(|c| (c.value, c.id)), Some(("b".to_owned(), "id-b".to_owned())));
         assert!(PageRequest::<Key>::parse(Some(2), Some("name"), Some(&cursor)).is_err());
         assert!(PageRequest::<Key>::parse(Some(2), Some("-name"), Some("garbage!")).is_err());
         Ok(())
@@ -335,11 +274,7 @@ mod tests {
     #[test]
     fn last_page_has_no_cursor() -> Result<()> {
         let page = PageRequest::<Key>::parse(Some(3), None, None)?;
-        assert_eq!(
-            page.finish(vec![1, 2, 3], |n| (n.to_string(), n.to_string()))
-                .next_cursor,
-            None
-        );
+        assert_eq!(page.finish(vec![1, 2, 3], |n| (n.to_string(), n.to_string())).next_cursor, None);
         Ok(())
     }
 }

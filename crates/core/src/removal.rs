@@ -46,31 +46,18 @@ pub fn delete_or_archive<T: Serialize>(
     archive: impl FnOnce(&mut Conn) -> Result<T>,
 ) -> Result<Removal<T>> {
     if expected_version.is_some_and(|v| v != target.version) {
-        return Err(Error::StaleVersion {
-            current: target.version,
-        });
+        return Err(Error::StaleVersion { current: target.version });
     }
     let removal = match conn.transaction(delete) {
         Ok(()) => Removal::Deleted,
-        Err(Error::Conflict {
-            code: "still_referenced",
-            ..
-        }) => Removal::Archived(archive(conn)?),
+        Err(Error::Conflict { code: "still_referenced", .. }) => Removal::Archived(archive(conn)?),
         Err(e) => return Err(e),
     };
     let (action, after) = match &removal {
         Removal::Deleted => (Action::Deleted, None),
         Removal::Archived(after) => (Action::Archived, Some(after)),
     };
-    audit::record(
-        conn,
-        ctx,
-        target.entity,
-        target.id,
-        action,
-        Some(&target.before),
-        after,
-    )?;
+    audit::record(conn, ctx, target.entity, target.id, action, Some(&target.before), after)?;
     Ok(removal)
 }
 

@@ -9,29 +9,16 @@ pub fn required_text(problems: &mut Problems, field: &str, value: &str, max: usi
     if value.is_empty() {
         problems.push(field, "required", format!("{field} must not be blank"));
     } else if value.chars().count() > max {
-        problems.push(
-            field,
-            "too_long",
-            format!("{field} must be at most {max} characters"),
-        );
+        problems.push(field, "too_long", format!("{field} must be at most {max} characters"));
     }
     value.to_owned()
 }
 
 /// An optional trimmed text of at most `max` characters; blank becomes `None`.
-pub fn optional_text(
-    problems: &mut Problems,
-    field: &str,
-    value: Option<&str>,
-    max: usize,
-) -> Option<String> {
+pub fn optional_text(problems: &mut Problems, field: &str, value: Option<&str>, max: usize) -> Option<String> {
     let value = value.map(str::trim).filter(|v| !v.is_empty())?;
     if value.chars().count() > max {
-        problems.push(
-            field,
-            "too_long",
-            format!("{field} must be at most {max} characters"),
-        );
+        problems.push(field, "too_long", format!("{field} must be at most {max} characters"));
     }
     Some(value.to_owned())
 }
@@ -42,9 +29,7 @@ pub fn code(problems: &mut Problems, field: &str, value: &str) -> String {
     let value = value.trim().to_ascii_uppercase();
     let well_formed = (2..=12).contains(&value.len())
         && value.starts_with(|c: char| c.is_ascii_uppercase())
-        && value
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-' || c == '_');
+        && value.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-' || c == '_');
     if !well_formed {
         problems.push(
             field,

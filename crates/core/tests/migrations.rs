@@ -8,21 +8,13 @@ use diesel::{Connection as _, PgConnection, RunQueryDsl as _};
 use rapport_core::db::{self, DatabaseUrl, Db, PoolOptions};
 
 fn migration_names(backend: &str) -> BTreeSet<String> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../migrations")
-        .join(backend);
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../migrations").join(backend);
     std::fs::read_dir(&dir)
         .expect("migration folder")
         .map(|e| {
             let path = e.expect("entry").path();
-            assert!(
-                path.join("up.sql").is_file() && path.join("down.sql").is_file(),
-                "{path:?} lacks up/down"
-            );
-            path.file_name()
-                .expect("name")
-                .to_string_lossy()
-                .into_owned()
+            assert!(path.join("up.sql").is_file() && path.join("down.sql").is_file(), "{path:?} lacks up/down");
+            path.file_name().expect("name").to_string_lossy().into_owned()
         })
         .collect()
 }
@@ -64,12 +56,8 @@ fn postgres_migrations_run_up_down_up() {
     }
     let name = format!("rapport_m_{}", uuid::Uuid::now_v7().simple());
     let mut conn = PgConnection::establish(&admin).expect("connect");
-    diesel::sql_query(format!("CREATE DATABASE {name}"))
-        .execute(&mut conn)
-        .expect("create");
+    diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).expect("create");
     let (base, _) = admin.rsplit_once('/').expect("url with a database");
     up_down_up(&DatabaseUrl::Postgres(format!("{base}/{name}")));
-    diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)"))
-        .execute(&mut conn)
-        .expect("drop");
+    diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut conn).expect("drop");
 }

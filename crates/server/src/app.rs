@@ -43,15 +43,9 @@ pub fn build_app(
         .app_data(web::Data::new(state))
         .service(api::health::healthz)
         .service(api::health::readyz)
-        .service(
-            utoipa_actix_web::scope("/api/v1")
-                .wrap(from_fn(idempotency))
-                .configure(api::routes),
-        )
+        .service(utoipa_actix_web::scope("/api/v1").wrap(from_fn(idempotency)).configure(api::routes))
         .into_app()
-        .service(
-            SwaggerUi::new("/docs/{_:.*}").config(Config::from(SPEC_PATH).validator_url("none")),
-        )
+        .service(SwaggerUi::new("/docs/{_:.*}").config(Config::from(SPEC_PATH).validator_url("none")))
         .service(web::redirect("/docs", "/docs/"))
         .default_service(web::to(route_not_found))
         .wrap(cors)
@@ -85,20 +79,8 @@ fn cors(config: &HttpConfig) -> Cors {
         // same-origin docs page must keep working.
         .block_on_origin_mismatch(false)
         .allowed_methods(["GET", "POST", "PATCH", "DELETE"])
-        .allowed_headers([
-            "authorization",
-            "content-type",
-            "if-match",
-            "idempotency-key",
-            "x-request-id",
-        ])
-        .expose_headers([
-            "etag",
-            "location",
-            "x-request-id",
-            "retry-after",
-            "idempotent-replayed",
-        ])
+        .allowed_headers(["authorization", "content-type", "if-match", "idempotency-key", "x-request-id"])
+        .expose_headers(["etag", "location", "x-request-id", "retry-after", "idempotent-replayed"])
         .max_age(3600);
     for origin in &config.cors_origins {
         cors = cors.allowed_origin(origin);

@@ -9,6 +9,15 @@ use tracing_subscriber::EnvFilter;
 use crate::config::{DatabaseArgs, LogFormat, ServeArgs};
 use crate::state::AppState;
 use crate::{build_app, seed};
+use diesel::Connection as _;
+use rapport_auth::org::api::DivisionListQuery;
+use rapport_auth::org::divisions;
+use rapport_auth::password;
+use rapport_auth::tokens::{self, TokenKeys};
+use rapport_auth::users::api::CreateUser;
+use rapport_auth::users::store as users;
+use rapport_core::audit::WriteContext;
+use rapport_core::principal::Role;
 
 /// Rapport: an API-first CRM backend.
 #[derive(Debug, Parser)]
@@ -38,6 +47,30 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Manage users from the command line (e.g. the first admin).
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create a user. The password comes from RAPPORT_USER_PASSWORD or a prompt.
+    Create {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// Email (the sign-in name).
+        #[arg(long)]
+        email: String,
+        /// Full name.
+        #[arg(long, default_value = "Administrator")]
+        name: String,
+        /// Role: admin, supervisor, manager, sales_rep, service_agent, call_center_agent, analyst, integration.
+        #[arg(long, default_value = "admin")]
+        role: String,
+        /// Division code (e.g. MOT), for roles that work in one division.
+        #[arg(long)]
+        division: Option<String>,
+    },
 }
 
 /// Parses the command line and runs it.
@@ -49,13 +82,13 @@ pub fn main() -> ExitCode {
             init_logging(LogFormat::Pretty, "info");
             open(&args).map(|_| ())
         }
-        Command::Seed {
-            database,
-            demo,
-            synthetic_branches,
-        } => {
+        Command::Seed { database, demo, synthetic_branches } => {
             init_logging(LogFormat::Pretty, "info");
             seed_command(&database, demo, synthetic_branches)
+        }
+        Command::User(UserCommand::Create { database, email, name, role, division }) => {
+            init_logging(LogFormat::Pretty, "warn");
+            create_user(&database, email, name, &role, division)
         }
         Command::Openapi => match openapi_json() {
             Ok(json) => {
@@ -76,16 +109,10 @@ pub fn main() -> ExitCode {
 
 /// The OpenAPI document as pretty JSON, as checked in at `api-spec/openapi.json`.
 pub fn openapi_json() -> Result<String, String> {
-    crate::openapi_spec()
-        .to_pretty_json()
-        .map_err(|e| e.to_string())
+    crate::openapi_spec().to_pretty_json().map_err(|e| e.to_string())
 }
 
-fn seed_command(
-    database: &DatabaseArgs,
-    demo: bool,
-    synthetic_branches: Option<u32>,
-) -> Result<(), String> {
+fn seed_command(database: &DatabaseArgs, demo: bool, synthetic_branches: Option<u32>) -> Result<(), String> {
     if !demo && synthetic_branches.is_none() {
         return Err("nothing to seed: pass --demo and/or --synthetic-branches N".to_owned());
     }
@@ -105,10 +132,7 @@ fn seed_command(
 fn open(args: &DatabaseArgs) -> Result<Db, String> {
     let url = DatabaseUrl::parse(&args.database_url).map_err(|e| describe(&e))?;
     let is_new = url.is_new_sqlite_file();
-    let options = PoolOptions {
-        max_connections: args.db_pool_size,
-        ..PoolOptions::default()
-    };
+    let options = PoolOptions { max_connections: args.db_pool_size, ..PoolOptions::default() };
     let db = Db::open(&url, &options).map_err(|e| describe(&e))?;
     if is_new {
         tracing::warn!(database = %url.redacted(), "created a new, empty SQLite database");
@@ -120,29 +144,38 @@ fn open(args: &DatabaseArgs) -> Result<Db, String> {
 
 fn describe(err: &rapport_core::Error) -> String {
     match err {
-        rapport_core::Error::Validation(errors) => errors
-            .iter()
-            .map(|e| e.message.clone())
-            .collect::<Vec<_>>()
-            .join("; "),
+        rapport_core::Error::Validation(errors) | rapport_core::Error::Duplicate(errors) => {
+            errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; ")
+        }
         other => other.to_string(),
     }
 }
 
 fn serve(args: ServeArgs) -> Result<(), String> {
     init_logging(args.log_format, &args.log);
+    let url = DatabaseUrl::parse(&args.database.database_url).map_err(|e| describe(&e))?;
     let db = open(&args.database)?;
     if args.demo {
         seed::demo(&db).map_err(|e| format!("demo data: {e}"))?;
-        tracing::info!("demo data loaded");
+        tracing::info!("demo data loaded; demo users sign in with password {}", seed::DEMO_PASSWORD);
     }
-    let state = AppState {
-        db,
-        config: std::sync::Arc::new(args.http_config()),
-    };
-    let workers = args
-        .workers
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from));
+    let secret = signing_secret(args.jwt_secret.as_deref(), &url)?;
+    let keys = TokenKeys::new(
+        &secret,
+        chrono::Duration::seconds(args.access_token_ttl),
+        chrono::Duration::days(args.refresh_token_days),
+    )
+    .map_err(|e| describe(&e))?;
+    let mut conn = db.read().map_err(|e| describe(&e))?;
+    if !users::any_exist(&mut conn).map_err(|e| describe(&e))? {
+        tracing::warn!(
+            "no users yet: create the first admin with `rapport user create --email you@example.com --role admin` \
+             (password from RAPPORT_USER_PASSWORD or a prompt), or start with --demo"
+        );
+    }
+    drop(conn);
+    let state = AppState::new(db, args.http_config(), keys);
+    let workers = args.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from));
     tracing::info!(bind = %args.bind, workers, docs = %format!("http://{}/docs/", args.bind), "serving");
     let pool_size = usize::try_from(args.database.db_pool_size).unwrap_or(8);
     actix_web::rt::System::new()
@@ -159,11 +192,82 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         .map_err(|e| format!("server: {e}"))
 }
 
+/// The token signing secret: from configuration, else (SQLite only) the
+/// key file beside the database, generated on first start.
+fn signing_secret(configured: Option<&str>, url: &DatabaseUrl) -> Result<Vec<u8>, String> {
+    if let Some(secret) = configured {
+        return Ok(secret.as_bytes().to_vec());
+    }
+    let DatabaseUrl::Sqlite(path) = url else {
+        return Err(
+            "set RAPPORT_JWT_SECRET (at least 32 bytes, the same on every replica) when using PostgreSQL".into()
+        );
+    };
+    let mut key_path = path.clone().into_os_string();
+    key_path.push(".jwt-key");
+    let key_path = std::path::PathBuf::from(key_path);
+    if let Ok(existing) = std::fs::read_to_string(&key_path) {
+        return Ok(existing.trim().as_bytes().to_vec());
+    }
+    let secret = tokens::random_secret("");
+    write_private(&key_path, &secret).map_err(|e| format!("cannot write {}: {e}", key_path.display()))?;
+    tracing::warn!(
+        path = %key_path.display(),
+        "no RAPPORT_JWT_SECRET: generated a token signing key and saved it beside the database; \
+         keep it private, and set RAPPORT_JWT_SECRET in production"
+    );
+    Ok(secret.into_bytes())
+}
+
+fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(contents.as_bytes())
+}
+
+fn create_user(
+    database: &DatabaseArgs,
+    email: String,
+    name: String,
+    role: &str,
+    division: Option<String>,
+) -> Result<(), String> {
+    let role = Role::parse(role).ok_or_else(|| format!("unknown role `{role}`"))?;
+    let db = open(database)?;
+    let password = if role == Role::Integration {
+        None
+    } else {
+        Some(match std::env::var("RAPPORT_USER_PASSWORD") {
+            Ok(p) if !p.is_empty() => p,
+            _ => rpassword::prompt_password(format!("Password for {email}: ")).map_err(|e| format!("password: {e}"))?,
+        })
+    };
+    let mut conn = db.write().map_err(|e| describe(&e))?;
+    let division_id = match division {
+        None => None,
+        Some(code) => {
+            let query = DivisionListQuery { code: Some(code.clone()), ..Default::default() };
+            let found = divisions::list(&mut conn, &query).map_err(|e| describe(&e))?.items.into_iter().next();
+            Some(found.ok_or_else(|| format!("no active division with code {code}"))?.id)
+        }
+    };
+    let input = CreateUser { email, name, phone: None, role, division_id, branch_id: None, password };
+    let hash = match users::password_to_hash(&input).map_err(|e| describe(&e))? {
+        Some(plain) => Some(password::hash(&plain).map_err(|e| describe(&e))?),
+        None => None,
+    };
+    let created =
+        conn.transaction(|c| users::create(c, &WriteContext::system(), input, hash)).map_err(|e| describe(&e))?;
+    println!("created {} {} ({})", created.role.as_str(), created.email, created.id);
+    Ok(())
+}
+
 fn init_logging(format: LogFormat, filter: &str) {
     let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Pretty => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),

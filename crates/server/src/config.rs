@@ -43,12 +43,7 @@ pub struct ServeArgs {
     pub log: String,
     /// Origins allowed to call the API from a browser, comma-separated
     /// (e.g. `https://crm.example.com`). Empty: no cross-origin access.
-    #[arg(
-        long,
-        env = "RAPPORT_CORS_ORIGINS",
-        value_delimiter = ',',
-        default_value = ""
-    )]
+    #[arg(long, env = "RAPPORT_CORS_ORIGINS", value_delimiter = ',', default_value = "")]
     pub cors_origins: Vec<String>,
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "RAPPORT_MAX_BODY_BYTES", default_value_t = 1_048_576)]
@@ -59,6 +54,20 @@ pub struct ServeArgs {
     /// Seconds to let in-flight requests finish after SIGTERM/SIGINT.
     #[arg(long, env = "RAPPORT_SHUTDOWN_TIMEOUT", default_value_t = 30)]
     pub shutdown_timeout: u64,
+    /// Secret for signing access tokens (at least 32 bytes). Without it, a
+    /// generated one is kept in `<database file>.jwt-key` (SQLite only).
+    #[arg(long, env = "RAPPORT_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// Access-token lifetime in seconds.
+    #[arg(long, env = "RAPPORT_ACCESS_TOKEN_TTL", default_value_t = 900, value_parser = clap::value_parser!(i64).range(60..=86_400))]
+    pub access_token_ttl: i64,
+    /// Refresh-token lifetime in days.
+    #[arg(long, env = "RAPPORT_REFRESH_TOKEN_DAYS", default_value_t = 30, value_parser = clap::value_parser!(i64).range(1..=365))]
+    pub refresh_token_days: i64,
+    /// Take the client address from `X-Forwarded-For`/`Forwarded` (only
+    /// behind a proxy that sets them; otherwise clients could forge it).
+    #[arg(long, env = "RAPPORT_TRUST_PROXY")]
+    pub trust_proxy: bool,
     /// Load the demo data (idempotent) before serving.
     #[arg(long, env = "RAPPORT_DEMO")]
     pub demo: bool,
@@ -71,14 +80,13 @@ pub struct HttpConfig {
     pub max_body_bytes: usize,
     /// Allowed CORS origins.
     pub cors_origins: Vec<String>,
+    /// Whether to believe forwarding headers for the client address.
+    pub trust_proxy: bool,
 }
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        Self {
-            max_body_bytes: 1_048_576,
-            cors_origins: Vec::new(),
-        }
+        Self { max_body_bytes: 1_048_576, cors_origins: Vec::new(), trust_proxy: false }
     }
 }
 
@@ -87,12 +95,8 @@ impl ServeArgs {
     pub fn http_config(&self) -> HttpConfig {
         HttpConfig {
             max_body_bytes: self.max_body_bytes,
-            cors_origins: self
-                .cors_origins
-                .iter()
-                .map(|o| o.trim().to_owned())
-                .filter(|o| !o.is_empty())
-                .collect(),
+            cors_origins: self.cors_origins.iter().map(|o| o.trim().to_owned()).filter(|o| !o.is_empty()).collect(),
+            trust_proxy: self.trust_proxy,
         }
     }
 

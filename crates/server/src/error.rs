@@ -95,64 +95,29 @@ impl ApiError {
         match self {
             Self::Domain(e) => match e {
                 Error::NotFound { .. } => (S::NOT_FOUND, "not_found", "Not found"),
-                Error::Validation(_) => (
-                    S::UNPROCESSABLE_ENTITY,
-                    "validation_failed",
-                    "Validation failed",
-                ),
-                Error::InvalidQuery(_) => {
-                    (S::BAD_REQUEST, "invalid_query", "Invalid query parameters")
-                }
+                Error::Validation(_) => (S::UNPROCESSABLE_ENTITY, "validation_failed", "Validation failed"),
+                Error::InvalidQuery(_) => (S::BAD_REQUEST, "invalid_query", "Invalid query parameters"),
                 Error::Duplicate(_) => (S::CONFLICT, "duplicate", "Duplicate value"),
                 Error::Conflict { code, .. } => (S::CONFLICT, code, "Conflict"),
-                Error::StaleVersion { .. } => {
-                    (S::PRECONDITION_FAILED, "stale_version", "Stale version")
-                }
+                Error::StaleVersion { .. } => (S::PRECONDITION_FAILED, "stale_version", "Stale version"),
+                Error::Unauthenticated { code, .. } => (S::UNAUTHORIZED, code, "Unauthenticated"),
                 Error::Forbidden(_) => (S::FORBIDDEN, "forbidden", "Forbidden"),
-                Error::RateLimited { .. } => {
-                    (S::TOO_MANY_REQUESTS, "rate_limited", "Too many requests")
-                }
-                Error::Unavailable(_) => {
-                    (S::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable")
-                }
-                Error::Db(_) | Error::Internal(_) => {
-                    (S::INTERNAL_SERVER_ERROR, "internal_error", "Internal error")
-                }
+                Error::RateLimited { .. } => (S::TOO_MANY_REQUESTS, "rate_limited", "Too many requests"),
+                Error::Unavailable(_) => (S::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable"),
+                Error::Db(_) | Error::Internal(_) => (S::INTERNAL_SERVER_ERROR, "internal_error", "Internal error"),
             },
             Self::MalformedJson(_) => (S::BAD_REQUEST, "malformed_json", "Malformed JSON"),
             Self::InvalidBody(_) => (S::BAD_REQUEST, "invalid_body", "Invalid request body"),
-            Self::PayloadTooLarge { .. } => (
-                S::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "Payload too large",
-            ),
-            Self::UnsupportedMediaType => (
-                S::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "Unsupported media type",
-            ),
+            Self::PayloadTooLarge { .. } => (S::PAYLOAD_TOO_LARGE, "payload_too_large", "Payload too large"),
+            Self::UnsupportedMediaType => {
+                (S::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "Unsupported media type")
+            }
             Self::InvalidHeader { .. } => (S::BAD_REQUEST, "invalid_header", "Invalid header"),
-            Self::PreconditionRequired => (
-                S::PRECONDITION_REQUIRED,
-                "precondition_required",
-                "Precondition required",
-            ),
-            Self::IdempotencyKeyReused => (
-                S::UNPROCESSABLE_ENTITY,
-                "idempotency_key_reused",
-                "Idempotency key reused",
-            ),
-            Self::IdempotencyKeyInFlight => (
-                S::CONFLICT,
-                "idempotency_key_in_flight",
-                "Request in flight",
-            ),
+            Self::PreconditionRequired => (S::PRECONDITION_REQUIRED, "precondition_required", "Precondition required"),
+            Self::IdempotencyKeyReused => (S::UNPROCESSABLE_ENTITY, "idempotency_key_reused", "Idempotency key reused"),
+            Self::IdempotencyKeyInFlight => (S::CONFLICT, "idempotency_key_in_flight", "Request in flight"),
             Self::RouteNotFound => (S::NOT_FOUND, "route_not_found", "Route not found"),
-            Self::MethodNotAllowed => (
-                S::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                "Method not allowed",
-            ),
+            Self::MethodNotAllowed => (S::METHOD_NOT_ALLOWED, "method_not_allowed", "Method not allowed"),
             Self::Internal(_) => (S::INTERNAL_SERVER_ERROR, "internal_error", "Internal error"),
         }
     }
@@ -165,48 +130,29 @@ impl ApiError {
             Self::Domain(Error::InvalidQuery(errors)) => (first_message(errors), errors.clone()),
             Self::Domain(Error::Duplicate(errors)) => (first_message(errors), errors.clone()),
             Self::Domain(Error::StaleVersion { current }) => (
-                format!(
-                    "the record has changed since you read it; it is now at version {current}: re-read and retry"
-                ),
+                format!("the record has changed since you read it; it is now at version {current}: re-read and retry"),
                 Vec::new(),
             ),
             Self::InvalidBody(errors) => (first_message(errors), errors.clone()),
-            Self::PayloadTooLarge { limit } => (
-                format!("the body exceeds the limit of {limit} bytes"),
-                Vec::new(),
-            ),
-            Self::UnsupportedMediaType => {
-                ("send the body as application/json".to_owned(), Vec::new())
+            Self::PayloadTooLarge { limit } => (format!("the body exceeds the limit of {limit} bytes"), Vec::new()),
+            Self::UnsupportedMediaType => ("send the body as application/json".to_owned(), Vec::new()),
+            Self::PreconditionRequired => {
+                ("send If-Match with the version you read (or `version` in the body)".to_owned(), Vec::new())
             }
-            Self::PreconditionRequired => (
-                "send If-Match with the version you read (or `version` in the body)".to_owned(),
-                Vec::new(),
-            ),
-            Self::IdempotencyKeyReused => (
-                "this Idempotency-Key was already used for a different request".to_owned(),
-                Vec::new(),
-            ),
-            Self::IdempotencyKeyInFlight => (
-                "a request with this Idempotency-Key is still being processed; retry shortly"
-                    .to_owned(),
-                Vec::new(),
-            ),
-            Self::RouteNotFound => (
-                "no such route; see /api/v1/openapi.json".to_owned(),
-                Vec::new(),
-            ),
-            Self::MethodNotAllowed => (
-                "this route does not accept that method".to_owned(),
-                Vec::new(),
-            ),
-            Self::Domain(Error::Db(_) | Error::Internal(_)) | Self::Internal(_) => (
-                "an unexpected error occurred; it has been logged".to_owned(),
-                Vec::new(),
-            ),
-            Self::Domain(Error::Unavailable(_)) => (
-                "the database is not reachable right now; retry shortly".to_owned(),
-                Vec::new(),
-            ),
+            Self::IdempotencyKeyReused => {
+                ("this Idempotency-Key was already used for a different request".to_owned(), Vec::new())
+            }
+            Self::IdempotencyKeyInFlight => {
+                ("a request with this Idempotency-Key is still being processed; retry shortly".to_owned(), Vec::new())
+            }
+            Self::RouteNotFound => ("no such route; see /api/v1/openapi.json".to_owned(), Vec::new()),
+            Self::MethodNotAllowed => ("this route does not accept that method".to_owned(), Vec::new()),
+            Self::Domain(Error::Db(_) | Error::Internal(_)) | Self::Internal(_) => {
+                ("an unexpected error occurred; it has been logged".to_owned(), Vec::new())
+            }
+            Self::Domain(Error::Unavailable(_)) => {
+                ("the database is not reachable right now; retry shortly".to_owned(), Vec::new())
+            }
             other => (other.to_string(), Vec::new()),
         };
         Problem {
@@ -228,10 +174,7 @@ fn count_fields(errors: &[FieldError]) -> String {
 }
 
 fn first_message(errors: &[FieldError]) -> String {
-    errors
-        .first()
-        .map(|e| e.message.clone())
-        .unwrap_or_default()
+    errors.first().map(|e| e.message.clone()).unwrap_or_default()
 }
 
 impl ResponseError for ApiError {
@@ -256,6 +199,9 @@ impl ResponseError for ApiError {
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
         if let Self::Domain(Error::RateLimited { retry_after_secs }) = self {
             response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"rapport\"")));
         }
         response.body(serde_json::to_vec(&self.problem()).unwrap_or_default())
     }

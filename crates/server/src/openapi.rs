@@ -1,6 +1,7 @@
 //! The OpenAPI document: the parts not derived from handlers.
 
-use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 
 /// Top-level information, tags and shared schemas. Paths are added as
 /// handlers are registered (see `app.rs`).
@@ -17,9 +18,46 @@ use utoipa::OpenApi;
     ),
     tags(
         (name = "operations", description = "Health and readiness"),
+        (name = "auth", description = "Sign-in, token refresh, sign-out, own profile and password"),
+        (name = "users", description = "People and integration accounts"),
+        (name = "api-keys", description = "API keys for integration accounts"),
+        (name = "audit", description = "Who did what, when, from where"),
         (name = "org", description = "Divisions and branches"),
         (name = "calendars", description = "Business calendars: working hours and public holidays")
     ),
-    components(schemas(crate::error::Problem, rapport_core::FieldError))
+    components(schemas(crate::error::Problem, rapport_core::FieldError)),
+    modifiers(&SecuritySchemes)
 )]
 pub struct ApiDoc;
+
+/// Declares the two ways to authenticate.
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("Access token from `POST /api/v1/auth/login` (15 minutes)."))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("rpk_…")
+                    .description(Some(
+                        "API key of an integration account (`rpk_…`), sent as `Authorization: Bearer <key>`; \
+                         its scopes limit what it may do.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}

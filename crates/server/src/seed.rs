@@ -5,12 +5,30 @@ use chrono::NaiveDate;
 use diesel::Connection as _;
 use rapport_auth::org::api::{BranchListQuery, CreateBranch, CreateDivision, DivisionListQuery};
 use rapport_auth::org::{branches, divisions};
+use rapport_auth::password;
+use rapport_auth::users::api::CreateUser;
+use rapport_auth::users::store as users;
 use rapport_core::audit::WriteContext;
-use rapport_core::calendar::{
-    CalendarListQuery, CreateCalendar, Holiday, Weekday, WorkingWindow, store as calendars,
-};
+use rapport_core::calendar::{CalendarListQuery, CreateCalendar, Holiday, Weekday, WorkingWindow, store as calendars};
 use rapport_core::db::{Conn, Db};
+use rapport_core::principal::Role;
 use rapport_core::{Error, Result};
+
+/// The password of every demo user. The password policy refuses it for
+/// any account created through the API or the CLI.
+pub const DEMO_PASSWORD: &str = "Rapport-Demo-2026!";
+
+/// Demo users: (email, name, role, placed in the Motors division, branch code).
+const DEMO_USERS: &[(&str, &str, Role, bool, Option<&str>)] = &[
+    ("admin@demo.rapport.test", "Demo Admin", Role::Admin, false, None),
+    ("supervisor@demo.rapport.test", "Demo Supervisor", Role::Supervisor, false, None),
+    ("manager@demo.rapport.test", "Demo Motors Manager", Role::Manager, true, None),
+    ("sales@demo.rapport.test", "Demo Sales Rep", Role::SalesRep, true, Some("MOT-VI")),
+    ("service@demo.rapport.test", "Demo Service Agent", Role::ServiceAgent, true, Some("MOT-IK")),
+    ("callcenter@demo.rapport.test", "Demo Call Centre Agent", Role::CallCenterAgent, false, None),
+    ("analyst@demo.rapport.test", "Demo Analyst", Role::Analyst, false, None),
+    ("erp@demo.rapport.test", "Oracle ERP integration", Role::Integration, false, None),
+];
 
 /// Company-wide calendar that carries the public holidays.
 pub const HOLIDAY_CALENDAR: &str = "Nigeria public holidays";
@@ -64,17 +82,9 @@ pub fn demo(db: &Db) -> Result<()> {
             })
         })?;
         let lagos = find_or_create_calendar(conn, &ctx, LAGOS_CALENDAR, || {
-            let weekdays = [
-                Weekday::Monday,
-                Weekday::Tuesday,
-                Weekday::Wednesday,
-                Weekday::Thursday,
-                Weekday::Friday,
-            ];
-            let mut working_hours: Vec<WorkingWindow> = weekdays
-                .iter()
-                .map(|&weekday| window(weekday, "08:00", "17:00"))
-                .collect();
+            let weekdays = [Weekday::Monday, Weekday::Tuesday, Weekday::Wednesday, Weekday::Thursday, Weekday::Friday];
+            let mut working_hours: Vec<WorkingWindow> =
+                weekdays.iter().map(|&weekday| window(weekday, "08:00", "17:00")).collect();
             working_hours.push(window(Weekday::Saturday, "09:00", "13:00"));
             Ok(CreateCalendar {
                 name: LAGOS_CALENDAR.to_owned(),
@@ -84,36 +94,21 @@ pub fn demo(db: &Db) -> Result<()> {
                 holidays: Vec::new(),
             })
         })?;
-        let query = DivisionListQuery {
-            code: Some("MOT".to_owned()),
-            include_archived: Some(true),
-            ..Default::default()
-        };
+        let query =
+            DivisionListQuery { code: Some("MOT".to_owned()), include_archived: Some(true), ..Default::default() };
         let motors = match divisions::list(conn, &query)?.items.into_iter().next() {
             Some(existing) => existing.id,
             None => {
-                let input = CreateDivision {
-                    code: "MOT".into(),
-                    name: "Motors".into(),
-                    calendar_id: Some(lagos),
-                };
+                let input = CreateDivision { code: "MOT".into(), name: "Motors".into(), calendar_id: Some(lagos) };
                 divisions::create(conn, &ctx, input)?.id
             }
         };
-        for (code, name, address) in [
-            ("MOT-VI", "Victoria Island", "Plot 1, Adeola Odeku Street"),
-            ("MOT-IK", "Ikeja", "Obafemi Awolowo Way"),
-        ] {
-            let query = BranchListQuery {
-                q: Some(code.to_owned()),
-                include_archived: Some(true),
-                ..Default::default()
-            };
-            if branches::list(conn, &query)?
-                .items
-                .iter()
-                .any(|b| b.code == code)
-            {
+        for (code, name, address) in
+            [("MOT-VI", "Victoria Island", "Plot 1, Adeola Odeku Street"), ("MOT-IK", "Ikeja", "Obafemi Awolowo Way")]
+        {
+            let query =
+                BranchListQuery { q: Some(code.to_owned()), include_archived: Some(true), ..Default::default() };
+            if branches::list(conn, &query)?.items.iter().any(|b| b.code == code) {
                 continue;
             }
             let input = CreateBranch {
@@ -128,8 +123,35 @@ pub fn demo(db: &Db) -> Result<()> {
             };
             branches::create(conn, &ctx, input)?;
         }
-        Ok(())
+        demo_users(conn, &ctx, &motors)
     })
+}
+
+fn demo_users(conn: &mut Conn, ctx: &WriteContext, motors: &str) -> Result<()> {
+    for &(email, name, role, in_motors, branch_code) in DEMO_USERS {
+        if users::find_by_email(conn, email)?.is_some() {
+            continue;
+        }
+        let branch_id = match branch_code {
+            Some(code) => {
+                let query = BranchListQuery { q: Some(code.to_owned()), ..Default::default() };
+                branches::list(conn, &query)?.items.into_iter().find(|b| b.code == code).map(|b| b.id)
+            }
+            None => None,
+        };
+        let hash = (role != Role::Integration).then(|| password::hash(DEMO_PASSWORD)).transpose()?;
+        let input = CreateUser {
+            email: email.to_owned(),
+            name: name.to_owned(),
+            phone: None,
+            role,
+            division_id: in_motors.then(|| motors.to_owned()),
+            branch_id,
+            password: None,
+        };
+        users::create(conn, ctx, input, hash)?;
+    }
+    Ok(())
 }
 
 /// Creates `count` synthetic branches in divisions of 50, for benchmarks.
@@ -157,10 +179,7 @@ pub fn synthetic_branches(db: &Db, count: u32) -> Result<()> {
                         code: format!("B{i:07}"),
                         name: format!("Branch {i}"),
                         address: Some(format!("{i} Synthetic Road")),
-                        city: Some(
-                            ["Lagos", "Abuja", "Kano", "Ibadan", "Port Harcourt"][i as usize % 5]
-                                .to_owned(),
-                        ),
+                        city: Some(["Lagos", "Abuja", "Kano", "Ibadan", "Port Harcourt"][i as usize % 5].to_owned()),
                         state: None,
                         country_code: Some("NG".to_owned()),
                         calendar_id: None,
@@ -179,27 +198,15 @@ fn find_or_create_calendar(
     name: &str,
     input: impl FnOnce() -> Result<CreateCalendar>,
 ) -> Result<String> {
-    let query = CalendarListQuery {
-        q: Some(name.to_owned()),
-        include_archived: Some(true),
-        ..Default::default()
-    };
-    if let Some(existing) = calendars::list(conn, &query)?
-        .items
-        .into_iter()
-        .find(|c| c.name == name)
-    {
+    let query = CalendarListQuery { q: Some(name.to_owned()), include_archived: Some(true), ..Default::default() };
+    if let Some(existing) = calendars::list(conn, &query)?.items.into_iter().find(|c| c.name == name) {
         return Ok(existing.id);
     }
     Ok(calendars::create(conn, ctx, input()?)?.id)
 }
 
 fn window(weekday: Weekday, start: &str, end: &str) -> WorkingWindow {
-    WorkingWindow {
-        weekday,
-        start: start.to_owned(),
-        end: end.to_owned(),
-    }
+    WorkingWindow { weekday, start: start.to_owned(), end: end.to_owned() }
 }
 
 fn nigerian_holidays() -> Result<Vec<Holiday>> {
@@ -207,10 +214,7 @@ fn nigerian_holidays() -> Result<Vec<Holiday>> {
         .iter()
         .map(|&(y, m, d, name)| {
             NaiveDate::from_ymd_opt(y, m, d)
-                .map(|date| Holiday {
-                    date,
-                    name: name.to_owned(),
-                })
+                .map(|date| Holiday { date, name: name.to_owned() })
                 .ok_or_else(|| Error::Internal(format!("bad holiday date {y}-{m}-{d}")))
         })
         .collect()

@@ -6,8 +6,11 @@ use actix_web::web;
 use diesel::Connection as _;
 use rapport_core::db::{Conn, Db};
 
+use rapport_auth::tokens::TokenKeys;
+
 use crate::config::HttpConfig;
 use crate::error::ApiError;
+use crate::principals::PrincipalCache;
 
 /// What every handler can reach.
 #[derive(Debug, Clone)]
@@ -16,9 +19,18 @@ pub struct AppState {
     pub db: Db,
     /// HTTP settings handlers and extractors need.
     pub config: Arc<HttpConfig>,
+    /// Signs and verifies access tokens.
+    pub keys: Arc<TokenKeys>,
+    /// Recently loaded principals.
+    pub principals: Arc<PrincipalCache>,
 }
 
 impl AppState {
+    /// State over `db` with the given settings and keys.
+    pub fn new(db: Db, config: HttpConfig, keys: TokenKeys) -> Self {
+        Self { db, config: Arc::new(config), keys: Arc::new(keys), principals: Arc::new(PrincipalCache::default()) }
+    }
+
     /// Runs `f` with a read connection on the blocking pool.
     pub async fn read<T, F>(&self, f: F) -> Result<T, ApiError>
     where
@@ -48,4 +60,14 @@ impl AppState {
         })
         .await??)
     }
+}
+
+/// Runs CPU-heavy work (password hashing) on the blocking pool, without
+/// holding a database connection.
+pub async fn off_thread<T, F>(f: F) -> Result<T, ApiError>
+where
+    F: FnOnce() -> rapport_core::Result<T> + Send + 'static,
+    T: Send + 'static,
+{
+    Ok(web::block(f).await??)
 }

@@ -97,12 +97,8 @@ pub enum DivisionSort {
 }
 
 impl SortKey for DivisionSort {
-    const ALL: &'static [(&'static str, Self)] = &[
-        ("code", Self::Code),
-        ("name", Self::Name),
-        ("created_at", Self::CreatedAt),
-        ("updated_at", Self::UpdatedAt),
-    ];
+    const ALL: &'static [(&'static str, Self)] =
+        &[("code", Self::Code), ("name", Self::Name), ("created_at", Self::CreatedAt), ("updated_at", Self::UpdatedAt)];
     const DEFAULT: (Self, Direction) = (Self::Code, Direction::Asc);
 }
 
@@ -249,11 +245,7 @@ pub enum BranchSort {
 }
 
 impl SortKey for BranchSort {
-    const ALL: &'static [(&'static str, Self)] = &[
-        ("code", Self::Code),
-        ("name", Self::Name),
-        ("created_at", Self::CreatedAt),
-        ("updated_at", Self::UpdatedAt),
-    ];
+    const ALL: &'static [(&'static str, Self)] =
+        &[("code", Self::Code), ("name", Self::Name), ("created_at", Self::CreatedAt), ("updated_at", Self::UpdatedAt)];
     const DEFAULT: (Self, Direction) = (Self::Code, Direction::Asc);
 }

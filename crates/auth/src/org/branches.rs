@@ -24,10 +24,7 @@ pub fn create(conn: &mut Conn, ctx: &WriteContext, input: CreateBranch) -> Resul
     let city = validate::optional_text(&mut problems, "city", input.city.as_deref(), 100);
     let state = validate::optional_text(&mut problems, "state", input.state.as_deref(), 100);
     let country_code = country(&mut problems, input.country_code.as_deref().unwrap_or("NG"));
-    let calendar_id = input
-        .calendar_id
-        .as_deref()
-        .map(|id| validate::id_ref(&mut problems, "calendar_id", id));
+    let calendar_id = input.calendar_id.as_deref().map(|id| validate::id_ref(&mut problems, "calendar_id", id));
     problems.into_result(())?;
     ensure_division_usable(conn, "division_id", &division_id)?;
     if let Some(calendar_id) = &calendar_id {
@@ -50,44 +47,37 @@ pub fn create(conn: &mut Conn, ctx: &WriteContext, input: CreateBranch) -> Resul
         created_at: now,
         updated_at: now,
     };
-    diesel::insert_into(branches::table)
-        .values(&row)
-        .execute(conn)?;
+    diesel::insert_into(branches::table).values(&row).execute(conn)?;
     let created = get(conn, &row.id)?;
-    audit::record(
-        conn,
-        ctx,
-        ENTITY,
-        &created.id,
-        audit::Action::Created,
-        None,
-        Some(&created),
-    )?;
+    audit::record(conn, ctx, ENTITY, &created.id, audit::Action::Created, None, Some(&created))?;
     Ok(created)
 }
 
 /// One branch, archived or not.
 pub fn get(conn: &mut Conn, id: &str) -> Result<BranchResponse> {
+    find(conn, id, None)
+}
+
+/// One branch, if it belongs to `within_division` (when given): a branch
+/// outside it is not found.
+fn find(conn: &mut Conn, id: &str, within_division: Option<&str>) -> Result<BranchResponse> {
     if !ids::is_valid_id(id) {
         return Err(Error::NotFound { entity: ENTITY });
     }
-    branches::table
+    let mut q = branches::table
         .inner_join(divisions::table)
-        .filter(branches::id.eq(id))
+        .filter(branches::id.eq(id.to_owned()))
         .select((BranchRow::as_select(), divisions::calendar_id))
-        .first::<(BranchRow, Option<String>)>(conn)
-        .optional()?
-        .map(to_response)
-        .ok_or(Error::NotFound { entity: ENTITY })
+        .into_boxed();
+    if let Some(division_id) = within_division {
+        q = q.filter(branches::division_id.eq(division_id.to_owned()));
+    }
+    q.first::<(BranchRow, Option<String>)>(conn).optional()?.map(to_response).ok_or(Error::NotFound { entity: ENTITY })
 }
 
 /// One page of branches.
 pub fn list(conn: &mut Conn, query: &BranchListQuery) -> Result<Page<BranchResponse>> {
-    let page = PageRequest::<BranchSort>::parse(
-        query.limit,
-        query.sort.as_deref(),
-        query.cursor.as_deref(),
-    )?;
+    let page = PageRequest::<BranchSort>::parse(query.limit, query.sort.as_deref(), query.cursor.as_deref())?;
     let mut q = branches::table
         .inner_join(divisions::table)
         .select((BranchRow::as_select(), divisions::calendar_id))
@@ -117,39 +107,21 @@ pub fn list(conn: &mut Conn, query: &BranchListQuery) -> Result<Page<BranchRespo
     let direction = page.sort.direction;
     let q = match page.sort.key {
         BranchSort::Code => {
-            rapport_core::keyset!(
-                q,
-                branches::code,
-                branches::id,
-                direction,
-                after.map(|c| (c.value, c.id))
-            )
+            rapport_core::keyset!(q, branches::code, branches::id, direction, after.map(|c| (c.value, c.id)))
         }
         BranchSort::Name => {
-            rapport_core::keyset!(
-                q,
-                branches::name,
-                branches::id,
-                direction,
-                after.map(|c| (c.value, c.id))
-            )
+            rapport_core::keyset!(q, branches::name, branches::id, direction, after.map(|c| (c.value, c.id)))
         }
         BranchSort::CreatedAt => {
-            let after = after
-                .map(|c| c.value_as_instant().map(|v| (v, c.id)))
-                .transpose()?;
+            let after = after.map(|c| c.value_as_instant().map(|v| (v, c.id))).transpose()?;
             rapport_core::keyset!(q, branches::created_at, branches::id, direction, after)
         }
         BranchSort::UpdatedAt => {
-            let after = after
-                .map(|c| c.value_as_instant().map(|v| (v, c.id)))
-                .transpose()?;
+            let after = after.map(|c| c.value_as_instant().map(|v| (v, c.id))).transpose()?;
             rapport_core::keyset!(q, branches::updated_at, branches::id, direction, after)
         }
     };
-    let rows = q
-        .limit(page.fetch_limit())
-        .load::<(BranchRow, Option<String>)>(conn)?;
+    let rows = q.limit(page.fetch_limit()).load::<(BranchRow, Option<String>)>(conn)?;
     let sort = page.sort.key;
     Ok(page
         .finish(rows, |(row, _)| {
@@ -164,49 +136,33 @@ pub fn list(conn: &mut Conn, query: &BranchListQuery) -> Result<Page<BranchRespo
         .map(to_response))
 }
 
-/// Applies `changes` if the branch is still at `expected_version`.
+/// Applies `changes` if the branch is still at `expected_version`. With
+/// `within_division`, only a branch of that division can be changed, and not
+/// moved out of it.
 pub fn update(
     conn: &mut Conn,
     ctx: &WriteContext,
     id: &str,
+    within_division: Option<&str>,
     expected_version: i64,
     changes: UpdateBranch,
 ) -> Result<BranchResponse> {
-    let before = get(conn, id)?;
+    let before = find(conn, id, within_division)?;
+    if within_division.is_some() && changes.division_id.as_ref().is_some_and(|d| *d != before.division_id) {
+        return Err(Error::Forbidden("you may not move a branch out of your division".to_owned()));
+    }
     if before.version != expected_version {
-        return Err(Error::StaleVersion {
-            current: before.version,
-        });
+        return Err(Error::StaleVersion { current: before.version });
     }
     let mut problems = Problems::new();
-    let division_id = changes
-        .division_id
-        .as_deref()
-        .map(|d| validate::id_ref(&mut problems, "division_id", d));
-    let code = changes
-        .code
-        .as_deref()
-        .map(|c| validate::code(&mut problems, "code", c));
-    let name = changes
-        .name
-        .as_deref()
-        .map(|n| validate::required_text(&mut problems, "name", n, 100));
-    let address = changes
-        .address
-        .map(|a| validate::optional_text(&mut problems, "address", a.as_deref(), 300));
-    let city = changes
-        .city
-        .map(|c| validate::optional_text(&mut problems, "city", c.as_deref(), 100));
-    let state = changes
-        .state
-        .map(|s| validate::optional_text(&mut problems, "state", s.as_deref(), 100));
-    let country_code = changes
-        .country_code
-        .as_deref()
-        .map(|c| country(&mut problems, c));
-    let calendar_id = changes
-        .calendar_id
-        .map(|c| c.map(|id| validate::id_ref(&mut problems, "calendar_id", &id)));
+    let division_id = changes.division_id.as_deref().map(|d| validate::id_ref(&mut problems, "division_id", d));
+    let code = changes.code.as_deref().map(|c| validate::code(&mut problems, "code", c));
+    let name = changes.name.as_deref().map(|n| validate::required_text(&mut problems, "name", n, 100));
+    let address = changes.address.map(|a| validate::optional_text(&mut problems, "address", a.as_deref(), 300));
+    let city = changes.city.map(|c| validate::optional_text(&mut problems, "city", c.as_deref(), 100));
+    let state = changes.state.map(|s| validate::optional_text(&mut problems, "state", s.as_deref(), 100));
+    let country_code = changes.country_code.as_deref().map(|c| country(&mut problems, c));
+    let calendar_id = changes.calendar_id.map(|c| c.map(|id| validate::id_ref(&mut problems, "calendar_id", &id)));
     problems.into_result(())?;
     if let Some(division_id) = division_id.as_deref().filter(|d| *d != before.division_id) {
         ensure_division_usable(conn, "division_id", division_id)?;
@@ -218,31 +174,25 @@ pub fn update(
         ensure_unique_code(conn, code, Some(id))?;
     }
     let now = time::now();
-    let (archived_at, action) =
-        apply_archive_flag(before.archived_at.map(time::stored), changes.archived, now);
-    let updated = diesel::update(
-        branches::table
-            .filter(branches::id.eq(id))
-            .filter(branches::version.eq(expected_version)),
-    )
-    .set((
-        branches::division_id.eq(division_id.unwrap_or_else(|| before.division_id.clone())),
-        branches::code.eq(code.unwrap_or_else(|| before.code.clone())),
-        branches::name.eq(name.unwrap_or_else(|| before.name.clone())),
-        branches::address.eq(address.unwrap_or_else(|| before.address.clone())),
-        branches::city.eq(city.unwrap_or_else(|| before.city.clone())),
-        branches::state.eq(state.unwrap_or_else(|| before.state.clone())),
-        branches::country_code.eq(country_code.unwrap_or_else(|| before.country_code.clone())),
-        branches::calendar_id.eq(calendar_id.unwrap_or_else(|| before.calendar_id.clone())),
-        branches::archived_at.eq(archived_at),
-        branches::version.eq(expected_version + 1),
-        branches::updated_at.eq(now),
-    ))
-    .execute(conn)?;
+    let (archived_at, action) = apply_archive_flag(before.archived_at.map(time::stored), changes.archived, now);
+    let updated =
+        diesel::update(branches::table.filter(branches::id.eq(id)).filter(branches::version.eq(expected_version)))
+            .set((
+                branches::division_id.eq(division_id.unwrap_or_else(|| before.division_id.clone())),
+                branches::code.eq(code.unwrap_or_else(|| before.code.clone())),
+                branches::name.eq(name.unwrap_or_else(|| before.name.clone())),
+                branches::address.eq(address.unwrap_or_else(|| before.address.clone())),
+                branches::city.eq(city.unwrap_or_else(|| before.city.clone())),
+                branches::state.eq(state.unwrap_or_else(|| before.state.clone())),
+                branches::country_code.eq(country_code.unwrap_or_else(|| before.country_code.clone())),
+                branches::calendar_id.eq(calendar_id.unwrap_or_else(|| before.calendar_id.clone())),
+                branches::archived_at.eq(archived_at),
+                branches::version.eq(expected_version + 1),
+                branches::updated_at.eq(now),
+            ))
+            .execute(conn)?;
     if updated == 0 {
-        return Err(Error::StaleVersion {
-            current: get(conn, id)?.version,
-        });
+        return Err(Error::StaleVersion { current: get(conn, id)?.version });
     }
     let after = get(conn, id)?;
     audit::record(conn, ctx, ENTITY, id, action, Some(&before), Some(&after))?;
@@ -258,12 +208,7 @@ pub fn delete(
 ) -> Result<Removal<BranchResponse>> {
     let before = get(conn, id)?;
     let (version, archived_at) = (before.version, before.archived_at);
-    let target = Target {
-        entity: ENTITY,
-        id,
-        before,
-        version,
-    };
+    let target = Target { entity: ENTITY, id, before, version };
     delete_or_archive(
         conn,
         ctx,
@@ -290,29 +235,19 @@ pub fn delete(
 fn country(problems: &mut Problems, raw: &str) -> String {
     let code = raw.trim().to_ascii_uppercase();
     if code.len() != 2 || !code.chars().all(|c| c.is_ascii_uppercase()) {
-        problems.push(
-            "country_code",
-            "invalid_country",
-            "country_code must be an ISO 3166-1 alpha-2 code such as NG",
-        );
+        problems.push("country_code", "invalid_country", "country_code must be an ISO 3166-1 alpha-2 code such as NG");
     }
     code
 }
 
 fn ensure_unique_code(conn: &mut Conn, code: &str, except: Option<&str>) -> Result<()> {
     let taken = diesel::select(diesel::dsl::exists(
-        branches::table
-            .filter(branches::code.eq(code))
-            .filter(branches::id.ne(except.unwrap_or_default())),
+        branches::table.filter(branches::code.eq(code)).filter(branches::id.ne(except.unwrap_or_default())),
     ))
     .get_result::<bool>(conn)?;
     let mut problems = Problems::new();
     if taken {
-        problems.push(
-            "code",
-            "duplicate",
-            format!("a branch with code {code} already exists"),
-        );
+        problems.push("code", "duplicate", format!("a branch with code {code} already exists"));
     }
     problems.into_duplicate_result()
 }

@@ -8,26 +8,17 @@ use rapport_core::page::{Page, PageRequest, instant_value};
 use rapport_core::removal::{Removal, Target, apply_archive_flag, delete_or_archive};
 use rapport_core::{Error, Problems, Result, calendar, ids, time, validate};
 
-use super::api::{
-    CreateDivision, DivisionListQuery, DivisionResponse, DivisionSort, UpdateDivision,
-};
+use super::api::{CreateDivision, DivisionListQuery, DivisionResponse, DivisionSort, UpdateDivision};
 use super::rows::DivisionRow;
 
 const ENTITY: &str = "division";
 
 /// Creates a division.
-pub fn create(
-    conn: &mut Conn,
-    ctx: &WriteContext,
-    input: CreateDivision,
-) -> Result<DivisionResponse> {
+pub fn create(conn: &mut Conn, ctx: &WriteContext, input: CreateDivision) -> Result<DivisionResponse> {
     let mut problems = Problems::new();
     let code = validate::code(&mut problems, "code", &input.code);
     let name = validate::required_text(&mut problems, "name", &input.name, 100);
-    let calendar_id = input
-        .calendar_id
-        .as_deref()
-        .map(|id| validate::id_ref(&mut problems, "calendar_id", id));
+    let calendar_id = input.calendar_id.as_deref().map(|id| validate::id_ref(&mut problems, "calendar_id", id));
     problems.into_result(())?;
     if let Some(calendar_id) = &calendar_id {
         calendar::store::ensure_usable(conn, "calendar_id", calendar_id)?;
@@ -44,19 +35,9 @@ pub fn create(
         created_at: now,
         updated_at: now,
     };
-    diesel::insert_into(divisions::table)
-        .values(&row)
-        .execute(conn)?;
+    diesel::insert_into(divisions::table).values(&row).execute(conn)?;
     let created = to_response(row);
-    audit::record(
-        conn,
-        ctx,
-        ENTITY,
-        &created.id,
-        audit::Action::Created,
-        None,
-        Some(&created),
-    )?;
+    audit::record(conn, ctx, ENTITY, &created.id, audit::Action::Created, None, Some(&created))?;
     Ok(created)
 }
 
@@ -70,30 +51,16 @@ pub fn get(conn: &mut Conn, id: &str) -> Result<DivisionResponse> {
 pub fn ensure_usable(conn: &mut Conn, field: &str, id: &str) -> Result<()> {
     match find_row(conn, id) {
         Ok(row) if row.archived_at.is_none() => Ok(()),
-        Ok(_) => Err(Error::invalid(
-            field,
-            "archived",
-            format!("division {id} is archived"),
-        )),
-        Err(Error::NotFound { .. }) => Err(Error::invalid(
-            field,
-            "not_found",
-            format!("division {id} does not exist"),
-        )),
+        Ok(_) => Err(Error::invalid(field, "archived", format!("division {id} is archived"))),
+        Err(Error::NotFound { .. }) => Err(Error::invalid(field, "not_found", format!("division {id} does not exist"))),
         Err(e) => Err(e),
     }
 }
 
 /// One page of divisions.
 pub fn list(conn: &mut Conn, query: &DivisionListQuery) -> Result<Page<DivisionResponse>> {
-    let page = PageRequest::<DivisionSort>::parse(
-        query.limit,
-        query.sort.as_deref(),
-        query.cursor.as_deref(),
-    )?;
-    let mut q = divisions::table
-        .select(DivisionRow::as_select())
-        .into_boxed();
+    let page = PageRequest::<DivisionSort>::parse(query.limit, query.sort.as_deref(), query.cursor.as_deref())?;
+    let mut q = divisions::table.select(DivisionRow::as_select()).into_boxed();
     if let Some(needle) = query.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         let pattern = validate::contains_pattern(needle);
         q = q.filter(
@@ -116,33 +83,17 @@ pub fn list(conn: &mut Conn, query: &DivisionListQuery) -> Result<Page<DivisionR
     let direction = page.sort.direction;
     let q = match page.sort.key {
         DivisionSort::Code => {
-            rapport_core::keyset!(
-                q,
-                divisions::code,
-                divisions::id,
-                direction,
-                after.map(|c| (c.value, c.id))
-            )
+            rapport_core::keyset!(q, divisions::code, divisions::id, direction, after.map(|c| (c.value, c.id)))
         }
         DivisionSort::Name => {
-            rapport_core::keyset!(
-                q,
-                divisions::name,
-                divisions::id,
-                direction,
-                after.map(|c| (c.value, c.id))
-            )
+            rapport_core::keyset!(q, divisions::name, divisions::id, direction, after.map(|c| (c.value, c.id)))
         }
         DivisionSort::CreatedAt => {
-            let after = after
-                .map(|c| c.value_as_instant().map(|v| (v, c.id)))
-                .transpose()?;
+            let after = after.map(|c| c.value_as_instant().map(|v| (v, c.id))).transpose()?;
             rapport_core::keyset!(q, divisions::created_at, divisions::id, direction, after)
         }
         DivisionSort::UpdatedAt => {
-            let after = after
-                .map(|c| c.value_as_instant().map(|v| (v, c.id)))
-                .transpose()?;
+            let after = after.map(|c| c.value_as_instant().map(|v| (v, c.id))).transpose()?;
             rapport_core::keyset!(q, divisions::updated_at, divisions::id, direction, after)
         }
     };
@@ -171,22 +122,12 @@ pub fn update(
 ) -> Result<DivisionResponse> {
     let before = find_row(conn, id)?;
     if before.version != expected_version {
-        return Err(Error::StaleVersion {
-            current: before.version,
-        });
+        return Err(Error::StaleVersion { current: before.version });
     }
     let mut problems = Problems::new();
-    let code = changes
-        .code
-        .as_deref()
-        .map(|c| validate::code(&mut problems, "code", c));
-    let name = changes
-        .name
-        .as_deref()
-        .map(|n| validate::required_text(&mut problems, "name", n, 100));
-    let calendar_id = changes
-        .calendar_id
-        .map(|c| c.map(|id| validate::id_ref(&mut problems, "calendar_id", &id)));
+    let code = changes.code.as_deref().map(|c| validate::code(&mut problems, "code", c));
+    let name = changes.name.as_deref().map(|n| validate::required_text(&mut problems, "name", n, 100));
+    let calendar_id = changes.calendar_id.map(|c| c.map(|id| validate::id_ref(&mut problems, "calendar_id", &id)));
     problems.into_result(())?;
     if let Some(Some(calendar_id)) = &calendar_id {
         calendar::store::ensure_usable(conn, "calendar_id", calendar_id)?;
@@ -203,24 +144,19 @@ pub fn update(
         ..before.clone()
     };
     ensure_unique(conn, &after.code, &after.name, Some(id))?;
-    let updated = diesel::update(
-        divisions::table
-            .filter(divisions::id.eq(id))
-            .filter(divisions::version.eq(expected_version)),
-    )
-    .set((
-        divisions::code.eq(&after.code),
-        divisions::name.eq(&after.name),
-        divisions::calendar_id.eq(&after.calendar_id),
-        divisions::archived_at.eq(after.archived_at),
-        divisions::version.eq(after.version),
-        divisions::updated_at.eq(after.updated_at),
-    ))
-    .execute(conn)?;
+    let updated =
+        diesel::update(divisions::table.filter(divisions::id.eq(id)).filter(divisions::version.eq(expected_version)))
+            .set((
+                divisions::code.eq(&after.code),
+                divisions::name.eq(&after.name),
+                divisions::calendar_id.eq(&after.calendar_id),
+                divisions::archived_at.eq(after.archived_at),
+                divisions::version.eq(after.version),
+                divisions::updated_at.eq(after.updated_at),
+            ))
+            .execute(conn)?;
     if updated == 0 {
-        return Err(Error::StaleVersion {
-            current: find_row(conn, id)?.version,
-        });
+        return Err(Error::StaleVersion { current: find_row(conn, id)?.version });
     }
     let (before, after) = (to_response(before), to_response(after));
     audit::record(conn, ctx, ENTITY, id, action, Some(&before), Some(&after))?;
@@ -236,12 +172,7 @@ pub fn delete(
     expected_version: Option<i64>,
 ) -> Result<Removal<DivisionResponse>> {
     let row = find_row(conn, id)?;
-    let target = Target {
-        entity: ENTITY,
-        id,
-        before: to_response(row.clone()),
-        version: row.version,
-    };
+    let target = Target { entity: ENTITY, id, before: to_response(row.clone()), version: row.version };
     delete_or_archive(
         conn,
         ctx,
@@ -287,31 +218,16 @@ fn find_row(conn: &mut Conn, id: &str) -> Result<DivisionRow> {
 /// errors do not name the column).
 fn ensure_unique(conn: &mut Conn, code: &str, name: &str, except: Option<&str>) -> Result<()> {
     let clashes: Vec<(String, String)> = divisions::table
-        .filter(
-            divisions::code
-                .eq(code)
-                .or(lower(divisions::name).eq(name.to_lowercase())),
-        )
+        .filter(divisions::code.eq(code).or(lower(divisions::name).eq(name.to_lowercase())))
         .filter(divisions::id.ne(except.unwrap_or_default()))
         .select((divisions::code, divisions::name))
         .load(conn)?;
     let mut problems = Problems::new();
     if clashes.iter().any(|(c, _)| c == code) {
-        problems.push(
-            "code",
-            "duplicate",
-            format!("a division with code {code} already exists"),
-        );
+        problems.push("code", "duplicate", format!("a division with code {code} already exists"));
     }
-    if clashes
-        .iter()
-        .any(|(_, n)| n.to_lowercase() == name.to_lowercase())
-    {
-        problems.push(
-            "name",
-            "duplicate",
-            format!("a division named `{name}` already exists"),
-        );
+    if clashes.iter().any(|(_, n)| n.to_lowercase() == name.to_lowercase()) {
+        problems.push("name", "duplicate", format!("a division named `{name}` already exists"));
     }
     problems.into_duplicate_result()
 }

@@ -27,15 +27,8 @@ pub enum Weekday {
 }
 
 impl Weekday {
-    const ALL: [Self; 7] = [
-        Self::Monday,
-        Self::Tuesday,
-        Self::Wednesday,
-        Self::Thursday,
-        Self::Friday,
-        Self::Saturday,
-        Self::Sunday,
-    ];
+    const ALL: [Self; 7] =
+        [Self::Monday, Self::Tuesday, Self::Wednesday, Self::Thursday, Self::Friday, Self::Saturday, Self::Sunday];
 
     /// ISO number: Monday 1 … Sunday 7.
     pub fn number(self) -> i32 {
@@ -44,9 +37,7 @@ impl Weekday {
 
     /// From the ISO number.
     pub fn from_number(n: i32) -> Option<Self> {
-        usize::try_from(n - 1)
-            .ok()
-            .and_then(|i| Self::ALL.get(i).copied())
+        usize::try_from(n - 1).ok().and_then(|i| Self::ALL.get(i).copied())
     }
 }
 
@@ -188,10 +179,7 @@ pub enum CalendarSort {
 }
 
 impl SortKey for CalendarSort {
-    const ALL: &'static [(&'static str, Self)] = &[
-        ("name", Self::Name),
-        ("created_at", Self::CreatedAt),
-        ("updated_at", Self::UpdatedAt),
-    ];
+    const ALL: &'static [(&'static str, Self)] =
+        &[("name", Self::Name), ("created_at", Self::CreatedAt), ("updated_at", Self::UpdatedAt)];
     const DEFAULT: (Self, Direction) = (Self::Name, Direction::Asc);
 }

@@ -11,6 +11,5 @@ mod rows;
 pub mod store;
 
 pub use api::{
-    CalendarListQuery, CalendarResponse, CalendarSort, CreateCalendar, Holiday, UpdateCalendar,
-    Weekday, WorkingWindow,
+    CalendarListQuery, CalendarResponse, CalendarSort, CreateCalendar, Holiday, UpdateCalendar, Weekday, WorkingWindow,
 };

@@ -8,8 +8,7 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 
 use super::api::{
-    CalendarListQuery, CalendarResponse, CalendarSort, CreateCalendar, Holiday, UpdateCalendar,
-    Weekday, WorkingWindow,
+    CalendarListQuery, CalendarResponse, CalendarSort, CreateCalendar, Holiday, UpdateCalendar, Weekday, WorkingWindow,
 };
 use super::rows::{CalendarRow, HolidayRow, WindowRow};
 use crate::audit::{self, Action, WriteContext};
@@ -25,20 +24,14 @@ const ENTITY: &str = "calendar";
 const MAX_CHAIN: usize = 5;
 
 /// Creates a calendar.
-pub fn create(
-    conn: &mut Conn,
-    ctx: &WriteContext,
-    input: CreateCalendar,
-) -> Result<CalendarResponse> {
+pub fn create(conn: &mut Conn, ctx: &WriteContext, input: CreateCalendar) -> Result<CalendarResponse> {
     let mut problems = Problems::new();
     let name = validate::required_text(&mut problems, "name", &input.name, 100);
     let time_zone = parse_time_zone(&mut problems, &input.time_zone);
     let windows = parse_windows(&mut problems, &input.working_hours);
     let holidays = parse_holidays(&mut problems, &input.holidays);
-    let holidays_from_id = input
-        .holidays_from_id
-        .as_deref()
-        .map(|id| validate::id_ref(&mut problems, "holidays_from_id", id));
+    let holidays_from_id =
+        input.holidays_from_id.as_deref().map(|id| validate::id_ref(&mut problems, "holidays_from_id", id));
     problems.into_result(())?;
     let id = ids::new_id();
     if let Some(parent) = &holidays_from_id {
@@ -56,48 +49,26 @@ pub fn create(
         created_at: now,
         updated_at: now,
     };
-    diesel::insert_into(calendars::table)
-        .values(&row)
-        .execute(conn)?;
+    diesel::insert_into(calendars::table).values(&row).execute(conn)?;
     replace_windows(conn, &id, &windows)?;
     replace_holidays(conn, &id, &holidays)?;
     let created = get(conn, &id)?;
-    audit::record(
-        conn,
-        ctx,
-        ENTITY,
-        &id,
-        Action::Created,
-        None,
-        Some(&created),
-    )?;
+    audit::record(conn, ctx, ENTITY, &id, Action::Created, None, Some(&created))?;
     Ok(created)
 }
 
 /// One calendar, archived or not.
 pub fn get(conn: &mut Conn, id: &str) -> Result<CalendarResponse> {
     let row = find_row(conn, id)?;
-    hydrate(conn, vec![row])?
-        .pop()
-        .ok_or(Error::NotFound { entity: ENTITY })
+    hydrate(conn, vec![row])?.pop().ok_or(Error::NotFound { entity: ENTITY })
 }
 
 /// One page of calendars.
 pub fn list(conn: &mut Conn, query: &CalendarListQuery) -> Result<Page<CalendarResponse>> {
-    let page = PageRequest::<CalendarSort>::parse(
-        query.limit,
-        query.sort.as_deref(),
-        query.cursor.as_deref(),
-    )?;
-    let mut q = calendars::table
-        .select(CalendarRow::as_select())
-        .into_boxed();
+    let page = PageRequest::<CalendarSort>::parse(query.limit, query.sort.as_deref(), query.cursor.as_deref())?;
+    let mut q = calendars::table.select(CalendarRow::as_select()).into_boxed();
     if let Some(needle) = query.q.as_deref().filter(|s| !s.trim().is_empty()) {
-        q = q.filter(
-            crate::db::lower(calendars::name)
-                .like(validate::contains_pattern(needle.trim()))
-                .escape('\\'),
-        );
+        q = q.filter(crate::db::lower(calendars::name).like(validate::contains_pattern(needle.trim())).escape('\\'));
     }
     if let Some(tz) = &query.time_zone {
         q = q.filter(calendars::time_zone.eq(tz.clone()));
@@ -112,24 +83,14 @@ pub fn list(conn: &mut Conn, query: &CalendarListQuery) -> Result<Page<CalendarR
     let direction = page.sort.direction;
     let q = match page.sort.key {
         CalendarSort::Name => {
-            crate::keyset!(
-                q,
-                calendars::name,
-                calendars::id,
-                direction,
-                after.map(|c| (c.value, c.id))
-            )
+            crate::keyset!(q, calendars::name, calendars::id, direction, after.map(|c| (c.value, c.id)))
         }
         CalendarSort::CreatedAt => {
-            let after = after
-                .map(|c| c.value_as_instant().map(|v| (v, c.id)))
-                .transpose()?;
+            let after = after.map(|c| c.value_as_instant().map(|v| (v, c.id))).transpose()?;
             crate::keyset!(q, calendars::created_at, calendars::id, direction, after)
         }
         CalendarSort::UpdatedAt => {
-            let after = after
-                .map(|c| c.value_as_instant().map(|v| (v, c.id)))
-                .transpose()?;
+            let after = after.map(|c| c.value_as_instant().map(|v| (v, c.id))).transpose()?;
             crate::keyset!(q, calendars::updated_at, calendars::id, direction, after)
         }
     };
@@ -157,30 +118,15 @@ pub fn update(
 ) -> Result<CalendarResponse> {
     let before = get(conn, id)?;
     if before.version != expected_version {
-        return Err(Error::StaleVersion {
-            current: before.version,
-        });
+        return Err(Error::StaleVersion { current: before.version });
     }
     let mut problems = Problems::new();
-    let name = changes
-        .name
-        .as_deref()
-        .map(|n| validate::required_text(&mut problems, "name", n, 100));
-    let time_zone = changes
-        .time_zone
-        .as_deref()
-        .map(|tz| parse_time_zone(&mut problems, tz));
-    let windows = changes
-        .working_hours
-        .as_deref()
-        .map(|w| parse_windows(&mut problems, w));
-    let holidays = changes
-        .holidays
-        .as_deref()
-        .map(|h| parse_holidays(&mut problems, h));
-    let holidays_from_id = changes
-        .holidays_from_id
-        .map(|parent| parent.map(|p| validate::id_ref(&mut problems, "holidays_from_id", &p)));
+    let name = changes.name.as_deref().map(|n| validate::required_text(&mut problems, "name", n, 100));
+    let time_zone = changes.time_zone.as_deref().map(|tz| parse_time_zone(&mut problems, tz));
+    let windows = changes.working_hours.as_deref().map(|w| parse_windows(&mut problems, w));
+    let holidays = changes.holidays.as_deref().map(|h| parse_holidays(&mut problems, h));
+    let holidays_from_id =
+        changes.holidays_from_id.map(|parent| parent.map(|p| validate::id_ref(&mut problems, "holidays_from_id", &p)));
     problems.into_result(())?;
     if let Some(Some(parent)) = &holidays_from_id {
         check_holiday_source(conn, id, parent)?;
@@ -189,27 +135,20 @@ pub fn update(
         ensure_unique_name(conn, name, Some(id))?;
     }
     let now = time::now();
-    let (archived_at, action) =
-        apply_archive_flag(before.archived_at.map(time::stored), changes.archived, now);
-    let updated = diesel::update(
-        calendars::table
-            .filter(calendars::id.eq(id))
-            .filter(calendars::version.eq(expected_version)),
-    )
-    .set((
-        calendars::name.eq(name.unwrap_or_else(|| before.name.clone())),
-        calendars::time_zone.eq(time_zone.unwrap_or_else(|| before.time_zone.clone())),
-        calendars::holidays_from_id
-            .eq(holidays_from_id.unwrap_or_else(|| before.holidays_from_id.clone())),
-        calendars::archived_at.eq(archived_at),
-        calendars::version.eq(expected_version + 1),
-        calendars::updated_at.eq(now),
-    ))
-    .execute(conn)?;
+    let (archived_at, action) = apply_archive_flag(before.archived_at.map(time::stored), changes.archived, now);
+    let updated =
+        diesel::update(calendars::table.filter(calendars::id.eq(id)).filter(calendars::version.eq(expected_version)))
+            .set((
+                calendars::name.eq(name.unwrap_or_else(|| before.name.clone())),
+                calendars::time_zone.eq(time_zone.unwrap_or_else(|| before.time_zone.clone())),
+                calendars::holidays_from_id.eq(holidays_from_id.unwrap_or_else(|| before.holidays_from_id.clone())),
+                calendars::archived_at.eq(archived_at),
+                calendars::version.eq(expected_version + 1),
+                calendars::updated_at.eq(now),
+            ))
+            .execute(conn)?;
     if updated == 0 {
-        return Err(Error::StaleVersion {
-            current: find_row(conn, id)?.version,
-        });
+        return Err(Error::StaleVersion { current: find_row(conn, id)?.version });
     }
     if let Some(windows) = windows {
         replace_windows(conn, id, &windows)?;
@@ -232,12 +171,7 @@ pub fn delete(
 ) -> Result<Removal<CalendarResponse>> {
     let before = get(conn, id)?;
     let (version, archived_at) = (before.version, before.archived_at);
-    let target = Target {
-        entity: ENTITY,
-        id,
-        before,
-        version,
-    };
+    let target = Target { entity: ENTITY, id, before, version };
     delete_or_archive(
         conn,
         ctx,
@@ -265,16 +199,10 @@ pub fn delete(
 /// through `holidays_from_id`, by date (own names win on a shared date).
 pub fn effective_holidays(conn: &mut Conn, calendar_id: &str) -> Result<Vec<Holiday>> {
     let calendar = get(conn, calendar_id)?;
-    let mut all: BTreeMap<NaiveDate, String> = calendar
-        .inherited_holidays
-        .into_iter()
-        .map(|h| (h.date, h.name))
-        .collect();
+    let mut all: BTreeMap<NaiveDate, String> =
+        calendar.inherited_holidays.into_iter().map(|h| (h.date, h.name)).collect();
     all.extend(calendar.holidays.into_iter().map(|h| (h.date, h.name)));
-    Ok(all
-        .into_iter()
-        .map(|(date, name)| Holiday { date, name })
-        .collect())
+    Ok(all.into_iter().map(|(date, name)| Holiday { date, name }).collect())
 }
 
 /// Fails with 422 unless `id` names an existing, active calendar. For other
@@ -287,16 +215,8 @@ pub fn ensure_usable(conn: &mut Conn, field: &str, id: &str) -> Result<()> {
         .optional()?;
     match archived {
         Some(None) => Ok(()),
-        Some(Some(_)) => Err(Error::invalid(
-            field,
-            "archived",
-            format!("calendar {id} is archived"),
-        )),
-        None => Err(Error::invalid(
-            field,
-            "not_found",
-            format!("calendar {id} does not exist"),
-        )),
+        Some(Some(_)) => Err(Error::invalid(field, "archived", format!("calendar {id} is archived"))),
+        None => Err(Error::invalid(field, "not_found", format!("calendar {id} does not exist"))),
     }
 }
 
@@ -319,27 +239,16 @@ fn hydrate(conn: &mut Conn, rows: Vec<CalendarRow>) -> Result<Vec<CalendarRespon
     let mut windows: HashMap<String, Vec<WorkingWindow>> = HashMap::new();
     for w in calendar_windows::table
         .filter(calendar_windows::calendar_id.eq_any(&ids))
-        .order((
-            calendar_windows::weekday.asc(),
-            calendar_windows::start_minute.asc(),
-        ))
+        .order((calendar_windows::weekday.asc(), calendar_windows::start_minute.asc()))
         .select(WindowRow::as_select())
         .load(conn)?
     {
-        windows
-            .entry(w.calendar_id.clone())
-            .or_default()
-            .push(window_from_row(&w)?);
+        windows.entry(w.calendar_id.clone()).or_default().push(window_from_row(&w)?);
     }
     // Walk up the inheritance chains level by level.
-    let mut parent_of: HashMap<String, Option<String>> = rows
-        .iter()
-        .map(|r| (r.id.clone(), r.holidays_from_id.clone()))
-        .collect();
-    let mut frontier: Vec<String> = rows
-        .iter()
-        .filter_map(|r| r.holidays_from_id.clone())
-        .collect();
+    let mut parent_of: HashMap<String, Option<String>> =
+        rows.iter().map(|r| (r.id.clone(), r.holidays_from_id.clone())).collect();
+    let mut frontier: Vec<String> = rows.iter().filter_map(|r| r.holidays_from_id.clone()).collect();
     for _ in 0..MAX_CHAIN {
         frontier.retain(|id| !parent_of.contains_key(id));
         if frontier.is_empty() {
@@ -360,10 +269,7 @@ fn hydrate(conn: &mut Conn, rows: Vec<CalendarRow>) -> Result<Vec<CalendarRespon
         .select(HolidayRow::as_select())
         .load(conn)?
     {
-        holidays.entry(h.calendar_id).or_default().push(Holiday {
-            date: h.on_date,
-            name: h.name,
-        });
+        holidays.entry(h.calendar_id).or_default().push(Holiday { date: h.on_date, name: h.name });
     }
     Ok(rows
         .into_iter()
@@ -380,10 +286,7 @@ fn hydrate(conn: &mut Conn, rows: Vec<CalendarRow>) -> Result<Vec<CalendarRespon
             CalendarResponse {
                 working_hours: windows.remove(&row.id).unwrap_or_default(),
                 holidays: holidays.get(&row.id).cloned().unwrap_or_default(),
-                inherited_holidays: inherited
-                    .into_iter()
-                    .map(|(date, name)| Holiday { date, name })
-                    .collect(),
+                inherited_holidays: inherited.into_iter().map(|(date, name)| Holiday { date, name }).collect(),
                 id: row.id,
                 name: row.name,
                 time_zone: row.time_zone,
@@ -400,11 +303,7 @@ fn hydrate(conn: &mut Conn, rows: Vec<CalendarRow>) -> Result<Vec<CalendarRespon
 fn window_from_row(w: &WindowRow) -> Result<WorkingWindow> {
     let weekday = Weekday::from_number(w.weekday)
         .ok_or_else(|| Error::Internal(format!("stored weekday {} out of range", w.weekday)))?;
-    Ok(WorkingWindow {
-        weekday,
-        start: format_minute(w.start_minute),
-        end: format_minute(w.end_minute),
-    })
+    Ok(WorkingWindow { weekday, start: format_minute(w.start_minute), end: format_minute(w.end_minute) })
 }
 
 fn format_minute(minute: i32) -> String {
@@ -463,11 +362,7 @@ fn parse_windows(problems: &mut Problems, windows: &[WorkingWindow]) -> Vec<Wind
         }
         if let (Some(start), Some(end)) = (start, end) {
             if start >= end {
-                problems.push(
-                    format!("working_hours[{i}].end"),
-                    "end_before_start",
-                    "end must be after start",
-                );
+                problems.push(format!("working_hours[{i}].end"), "end_before_start", "end must be after start");
             } else {
                 parsed.push((i, (w.weekday.number(), start, end)));
             }
@@ -493,14 +388,9 @@ fn parse_holidays(problems: &mut Problems, holidays: &[Holiday]) -> Vec<(NaiveDa
         .iter()
         .enumerate()
         .map(|(i, h)| {
-            let name =
-                validate::required_text(problems, &format!("holidays[{i}].name"), &h.name, 100);
+            let name = validate::required_text(problems, &format!("holidays[{i}].name"), &h.name, 100);
             if !seen.insert(h.date) {
-                problems.push(
-                    format!("holidays[{i}].date"),
-                    "duplicate",
-                    format!("{} is listed twice", h.date),
-                );
+                problems.push(format!("holidays[{i}].date"), "duplicate", format!("{} is listed twice", h.date));
             }
             (h.date, name)
         })
@@ -508,31 +398,20 @@ fn parse_holidays(problems: &mut Problems, holidays: &[Holiday]) -> Vec<(NaiveDa
 }
 
 fn replace_windows(conn: &mut Conn, id: &str, windows: &[Window]) -> Result<()> {
-    diesel::delete(calendar_windows::table.filter(calendar_windows::calendar_id.eq(id)))
-        .execute(conn)?;
+    diesel::delete(calendar_windows::table.filter(calendar_windows::calendar_id.eq(id))).execute(conn)?;
     for &(weekday, start_minute, end_minute) in windows {
         diesel::insert_into(calendar_windows::table)
-            .values(WindowRow {
-                calendar_id: id.to_owned(),
-                weekday,
-                start_minute,
-                end_minute,
-            })
+            .values(WindowRow { calendar_id: id.to_owned(), weekday, start_minute, end_minute })
             .execute(conn)?;
     }
     Ok(())
 }
 
 fn replace_holidays(conn: &mut Conn, id: &str, holidays: &[(NaiveDate, String)]) -> Result<()> {
-    diesel::delete(calendar_holidays::table.filter(calendar_holidays::calendar_id.eq(id)))
-        .execute(conn)?;
+    diesel::delete(calendar_holidays::table.filter(calendar_holidays::calendar_id.eq(id))).execute(conn)?;
     for (on_date, name) in holidays {
         diesel::insert_into(calendar_holidays::table)
-            .values(HolidayRow {
-                calendar_id: id.to_owned(),
-                on_date: *on_date,
-                name: name.clone(),
-            })
+            .values(HolidayRow { calendar_id: id.to_owned(), on_date: *on_date, name: name.clone() })
             .execute(conn)?;
     }
     Ok(())
@@ -545,11 +424,7 @@ fn check_holiday_source(conn: &mut Conn, id: &str, parent: &str) -> Result<()> {
     for _ in 0..MAX_CHAIN {
         let Some(current) = next else { return Ok(()) };
         if current == id {
-            return Err(Error::invalid(
-                "holidays_from_id",
-                "cycle",
-                "a calendar cannot inherit holidays from itself",
-            ));
+            return Err(Error::invalid("holidays_from_id", "cycle", "a calendar cannot inherit holidays from itself"));
         }
         next = calendars::table
             .filter(calendars::id.eq(&current))
@@ -589,11 +464,7 @@ mod tests {
     use super::*;
 
     fn window(weekday: Weekday, start: &str, end: &str) -> WorkingWindow {
-        WorkingWindow {
-            weekday,
-            start: start.into(),
-            end: end.into(),
-        }
+        WorkingWindow { weekday, start: start.into(), end: end.into() }
     }
 
     #[test]
@@ -608,34 +479,16 @@ mod tests {
     #[test]
     fn rejects_overlapping_and_inverted_windows() {
         let mut p = Problems::new();
-        parse_windows(
-            &mut p,
-            &[
-                window(Weekday::Monday, "08:00", "12:00"),
-                window(Weekday::Monday, "13:00", "17:00"),
-            ],
-        );
+        parse_windows(&mut p, &[window(Weekday::Monday, "08:00", "12:00"), window(Weekday::Monday, "13:00", "17:00")]);
         assert!(p.is_empty());
         let mut p = Problems::new();
-        parse_windows(
-            &mut p,
-            &[
-                window(Weekday::Monday, "08:00", "12:00"),
-                window(Weekday::Monday, "11:00", "17:00"),
-            ],
-        );
+        parse_windows(&mut p, &[window(Weekday::Monday, "08:00", "12:00"), window(Weekday::Monday, "11:00", "17:00")]);
         assert!(!p.is_empty());
         let mut p = Problems::new();
         parse_windows(&mut p, &[window(Weekday::Friday, "17:00", "08:00")]);
         assert!(!p.is_empty());
         let mut p = Problems::new();
-        parse_windows(
-            &mut p,
-            &[
-                window(Weekday::Monday, "08:00", "12:00"),
-                window(Weekday::Tuesday, "08:00", "12:00"),
-            ],
-        );
+        parse_windows(&mut p, &[window(Weekday::Monday, "08:00", "12:00"), window(Weekday::Tuesday, "08:00", "12:00")]);
         assert!(p.is_empty());
     }
 }

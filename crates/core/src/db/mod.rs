@@ -115,10 +115,7 @@ pub struct PoolOptions {
 
 impl Default for PoolOptions {
     fn default() -> Self {
-        Self {
-            max_connections: 8,
-            acquire_timeout: Duration::from_secs(5),
-        }
+        Self { max_connections: 8, acquire_timeout: Duration::from_secs(5) }
     }
 }
 
@@ -137,9 +134,7 @@ pub struct Db {
 
 impl std::fmt::Debug for Db {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Db")
-            .field("backend", &self.backend)
-            .finish_non_exhaustive()
+        f.debug_struct("Db").field("backend", &self.backend).finish_non_exhaustive()
     }
 }
 
@@ -162,11 +157,7 @@ impl Db {
             Backend::Sqlite => build(1)?,
             Backend::Postgres => read.clone(),
         };
-        Ok(Self {
-            backend: url.backend(),
-            read,
-            write,
-        })
+        Ok(Self { backend: url.backend(), read, write })
     }
 
     /// Which backend this is.
@@ -194,9 +185,7 @@ impl Db {
     pub fn migrations_current(&self) -> Result<bool> {
         let mut conn = self.read()?;
         let pending = per_backend!(&mut *conn, c => c.has_pending_migration(migrations_for(c)));
-        pending
-            .map(|p| !p)
-            .map_err(|e| Error::Internal(format!("migration check failed: {e}")))
+        pending.map(|p| !p).map_err(|e| Error::Internal(format!("migration check failed: {e}")))
     }
 }
 

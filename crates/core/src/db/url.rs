@@ -83,15 +83,9 @@ impl DatabaseUrl {
             return Ok(());
         };
         if path.is_dir() {
-            return Err(config_error(&format!(
-                "{} is a directory, not a database file",
-                path.display()
-            )));
+            return Err(config_error(&format!("{} is a directory, not a database file", path.display())));
         }
-        let parent = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
+        let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         if !parent.is_dir() {
             return Err(config_error(&format!(
                 "directory {} does not exist (database path {}): create it first or fix the path",
@@ -100,10 +94,7 @@ impl DatabaseUrl {
             )));
         }
         if path.exists() && !is_sqlite_file(path)? {
-            return Err(config_error(&format!(
-                "{} exists but is not a SQLite database",
-                path.display()
-            )));
+            return Err(config_error(&format!("{} exists but is not a SQLite database", path.display())));
         }
         Ok(())
     }
@@ -115,8 +106,8 @@ impl DatabaseUrl {
 }
 
 fn is_sqlite_file(path: &Path) -> Result<bool> {
-    let mut file = std::fs::File::open(path)
-        .map_err(|e| config_error(&format!("cannot open {}: {e}", path.display())))?;
+    let mut file =
+        std::fs::File::open(path).map_err(|e| config_error(&format!("cannot open {}: {e}", path.display())))?;
     let mut header = [0_u8; 16];
     match file.read_exact(&mut header) {
         Ok(()) => Ok(&header == SQLITE_HEADER),
@@ -148,18 +139,9 @@ mod tests {
 
     #[test]
     fn parses_the_accepted_forms() {
-        assert_eq!(
-            DatabaseUrl::parse("rapport.db").ok(),
-            Some(DatabaseUrl::Sqlite("rapport.db".into()))
-        );
-        assert_eq!(
-            DatabaseUrl::parse("sqlite:///tmp/x.db").ok(),
-            Some(DatabaseUrl::Sqlite("/tmp/x.db".into()))
-        );
-        assert_eq!(
-            DatabaseUrl::parse("sqlite:data/x.db").ok(),
-            Some(DatabaseUrl::Sqlite("data/x.db".into()))
-        );
+        assert_eq!(DatabaseUrl::parse("rapport.db").ok(), Some(DatabaseUrl::Sqlite("rapport.db".into())));
+        assert_eq!(DatabaseUrl::parse("sqlite:///tmp/x.db").ok(), Some(DatabaseUrl::Sqlite("/tmp/x.db".into())));
+        assert_eq!(DatabaseUrl::parse("sqlite:data/x.db").ok(), Some(DatabaseUrl::Sqlite("data/x.db".into())));
         assert_eq!(
             DatabaseUrl::parse("postgresql://u@h/db").ok(),
             Some(DatabaseUrl::Postgres("postgresql://u@h/db".into()))
@@ -168,14 +150,7 @@ mod tests {
 
     #[test]
     fn refuses_mistyped_schemes_and_memory() {
-        for bad in [
-            "postgress://h/db",
-            "mysql://h/db",
-            "",
-            "  ",
-            ":memory:",
-            "sqlite::memory:",
-        ] {
+        for bad in ["postgress://h/db", "mysql://h/db", "", "  ", ":memory:", "sqlite::memory:"] {
             assert!(DatabaseUrl::parse(bad).is_err(), "{bad} should be refused");
         }
     }
@@ -186,28 +161,16 @@ mod tests {
         let missing = DatabaseUrl::Sqlite(dir.path().join("no-such-dir/x.db"));
         assert!(missing.check().is_err());
         let foreign = dir.path().join("notes.txt");
-        std::fs::write(&foreign, "hello, this is not a database")
-            .map_err(|e| Error::Internal(e.to_string()))?;
+        std::fs::write(&foreign, "hello, this is not a database").map_err(|e| Error::Internal(e.to_string()))?;
         assert!(DatabaseUrl::Sqlite(foreign).check().is_err());
-        assert!(
-            DatabaseUrl::Sqlite(dir.path().to_path_buf())
-                .check()
-                .is_err()
-        );
-        assert!(
-            DatabaseUrl::Sqlite(dir.path().join("new.db"))
-                .check()
-                .is_ok()
-        );
+        assert!(DatabaseUrl::Sqlite(dir.path().to_path_buf()).check().is_err());
+        assert!(DatabaseUrl::Sqlite(dir.path().join("new.db")).check().is_ok());
         Ok(())
     }
 
     #[test]
     fn redacts_passwords() {
-        assert_eq!(
-            redact_password("postgres://u:secret@h:5432/db"),
-            "postgres://u:***@h:5432/db"
-        );
+        assert_eq!(redact_password("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
         assert_eq!(redact_password("postgres://u@h/db"), "postgres://u@h/db");
     }
 }

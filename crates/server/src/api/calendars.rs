@@ -4,12 +4,11 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 use rapport_core::calendar::store as calendars;
 use rapport_core::calendar::{CalendarListQuery, CalendarResponse, CreateCalendar, UpdateCalendar};
 
-use super::{
-    CreateProblems, DeleteProblems, GetProblems, ListProblems, ListResponse, UpdateProblems,
-    respond,
-};
+use super::{CreateProblems, DeleteProblems, GetProblems, ListProblems, ListResponse, UpdateProblems, respond};
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery, Ctx, IfMatch, expected_version};
+use rapport_auth::policy::{Operation, Resource};
+
+use crate::extract::{ApiJson, ApiQuery, Caller, IfMatch, expected_version};
 use crate::state::AppState;
 
 /// List calendars.
@@ -19,16 +18,16 @@ use crate::state::AppState;
     tag = "calendars",
     params(CalendarListQuery),
     responses((status = 200, description = "One page of calendars", body = ListResponse<CalendarResponse>), ListProblems),
-    security(())
+    security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/calendars")]
 pub async fn list_calendars(
     state: web::Data<AppState>,
+    caller: Caller,
     query: ApiQuery<CalendarListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = state
-        .read(move |conn| calendars::list(conn, &query.0))
-        .await?;
+    caller.may(Resource::Calendars, Operation::Read)?;
+    let page = state.read(move |conn| calendars::list(conn, &query.0)).await?;
     Ok(respond::page(page))
 }
 
@@ -39,22 +38,17 @@ pub async fn list_calendars(
     params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key; a repeat with the same body replays the first response")),
     responses((status = 201, description = "Created", body = CalendarResponse,
         headers(("Location" = String, description = "URL of the new calendar"), ("ETag" = String, description = "Version"))), CreateProblems),
-    security(())
+    security(("bearer" = []), ("api_key" = []))
 )]
 #[post("/calendars")]
 pub async fn create_calendar(
     state: web::Data<AppState>,
-    ctx: Ctx,
+    caller: Caller,
     body: ApiJson<CreateCalendar>,
 ) -> Result<HttpResponse, ApiError> {
-    let created = state
-        .write(move |conn| calendars::create(conn, &ctx.0, body.0))
-        .await?;
-    Ok(respond::created(
-        &created,
-        format!("/api/v1/calendars/{}", created.id),
-        created.version,
-    ))
+    caller.may(Resource::Calendars, Operation::Create)?;
+    let created = state.write(move |conn| calendars::create(conn, &caller.ctx, body.0)).await?;
+    Ok(respond::created(&created, format!("/api/v1/calendars/{}", created.id), created.version))
 }
 
 /// Get a calendar.
@@ -63,13 +57,15 @@ pub async fn create_calendar(
     params(("id" = String, Path, description = "Calendar id")),
     responses((status = 200, description = "The calendar", body = CalendarResponse,
         headers(("ETag" = String, description = "Version, for If-Match"))), GetProblems),
-    security(())
+    security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/calendars/{id}")]
 pub async fn get_calendar(
     state: web::Data<AppState>,
+    caller: Caller,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    caller.may(Resource::Calendars, Operation::Read)?;
     let calendar = state.read(move |conn| calendars::get(conn, &id)).await?;
     Ok(respond::one(&calendar, calendar.version))
 }
@@ -84,20 +80,19 @@ pub async fn get_calendar(
     params(("id" = String, Path, description = "Calendar id"),
         ("If-Match" = Option<String>, Header, description = "ETag of the version being changed, e.g. \"3\"")),
     responses((status = 200, description = "The updated calendar", body = CalendarResponse), UpdateProblems),
-    security(())
+    security(("bearer" = []), ("api_key" = []))
 )]
 #[patch("/calendars/{id}")]
 pub async fn update_calendar(
     state: web::Data<AppState>,
-    ctx: Ctx,
+    caller: Caller,
     id: web::Path<String>,
     if_match: IfMatch,
     body: ApiJson<UpdateCalendar>,
 ) -> Result<HttpResponse, ApiError> {
+    caller.may(Resource::Calendars, Operation::Update)?;
     let version = expected_version(if_match, body.0.version)?;
-    let updated = state
-        .write(move |conn| calendars::update(conn, &ctx.0, &id, version, body.0))
-        .await?;
+    let updated = state.write(move |conn| calendars::update(conn, &caller.ctx, &id, version, body.0)).await?;
     Ok(respond::one(&updated, updated.version))
 }
 
@@ -111,17 +106,16 @@ pub async fn update_calendar(
         ("If-Match" = Option<String>, Header, description = "Only delete if still at this version")),
     responses((status = 204, description = "Deleted"),
         (status = 200, description = "Still referenced, so archived instead", body = CalendarResponse), DeleteProblems),
-    security(())
+    security(("bearer" = []), ("api_key" = []))
 )]
 #[delete("/calendars/{id}")]
 pub async fn delete_calendar(
     state: web::Data<AppState>,
-    ctx: Ctx,
+    caller: Caller,
     id: web::Path<String>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    let removal = state
-        .write(move |conn| calendars::delete(conn, &ctx.0, &id, if_match.0))
-        .await?;
+    caller.may(Resource::Calendars, Operation::Delete)?;
+    let removal = state.write(move |conn| calendars::delete(conn, &caller.ctx, &id, if_match.0)).await?;
     Ok(respond::removed(removal, |d| d.version))
 }

@@ -4,12 +4,11 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 use rapport_auth::org::api::{CreateDivision, DivisionListQuery, DivisionResponse, UpdateDivision};
 use rapport_auth::org::divisions;
 
-use super::{
-    CreateProblems, DeleteProblems, GetProblems, ListProblems, ListResponse, UpdateProblems,
-    respond,
-};
+use super::{CreateProblems, DeleteProblems, GetProblems, ListProblems, ListResponse, UpdateProblems, respond};
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery, Ctx, IfMatch, expected_version};
+use rapport_auth::policy::{Operation, Resource};
+
+use crate::extract::{ApiJson, ApiQuery, Caller, IfMatch, expected_version};
 use crate::state::AppState;
 
 /// List divisions.
@@ -19,16 +18,16 @@ use crate::state::AppState;
     tag = "org",
     params(DivisionListQuery),
     responses((status = 200, description = "One page of divisions", body = ListResponse<DivisionResponse>), ListProblems),
-    security(())
+    security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/divisions")]
 pub async fn list_divisions(
     state: web::Data<AppState>,
+    caller: Caller,
     query: ApiQuery<DivisionListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = state
-        .read(move |conn| divisions::list(conn, &query.0))
-        .await?;
+    caller.may(Resource::Divisions, Operation::Read)?;
+    let page = state.read(move |conn| divisions::list(conn, &query.0)).await?;
     Ok(respond::page(page))
 }
 
@@ -39,22 +38,17 @@ pub async fn list_divisions(
     params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key; a repeat with the same body replays the first response")),
     responses((status = 201, description = "Created", body = DivisionResponse,
         headers(("Location" = String, description = "URL of the new division"), ("ETag" = String, description = "Version"))), CreateProblems),
-    security(())
+    security(("bearer" = []), ("api_key" = []))
 )]
 #[post("/divisions")]
 pub async fn create_division(
     state: web::Data<AppState>,
-    ctx: Ctx,
+    caller: Caller,
     body: ApiJson<CreateDivision>,
 ) -> Result<HttpResponse, ApiError> {
-    let created = state
-        .write(move |conn| divisions::create(conn, &ctx.0, body.0))
-        .await?;
-    Ok(respond::created(
-        &created,
-        format!("/api/v1/divisions/{}", created.id),
-        created.version,
-    ))
+    caller.may(Resource::Divisions, Operation::Create)?;
+    let created = state.write(move |conn| divisions::create(conn, &caller.ctx, body.0)).await?;
+    Ok(respond::created(&created, format!("/api/v1/divisions/{}", created.id), created.version))
 }
 
 /// Get a division.
@@ -63,13 +57,15 @@ pub async fn create_division(
     params(("id" = String, Path, description = "Division id")),
     responses((status = 200, description = "The division", body = DivisionResponse,
         headers(("ETag" = String, description = "Version, for If-Match"))), GetProblems),
-    security(())
+    security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/divisions/{id}")]
 pub async fn get_division(
     state: web::Data<AppState>,
+    caller: Caller,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    caller.may(Resource::Divisions, Operation::Read)?;
     let division = state.read(move |conn| divisions::get(conn, &id)).await?;
     Ok(respond::one(&division, division.version))
 }
@@ -84,20 +80,19 @@ pub async fn get_division(
     params(("id" = String, Path, description = "Division id"),
         ("If-Match" = Option<String>, Header, description = "ETag of the version being changed, e.g. \"3\"")),
     responses((status = 200, description = "The updated division", body = DivisionResponse), UpdateProblems),
-    security(())
+    security(("bearer" = []), ("api_key" = []))
 )]
 #[patch("/divisions/{id}")]
 pub async fn update_division(
     state: web::Data<AppState>,
-    ctx: Ctx,
+    caller: Caller,
     id: web::Path<String>,
     if_match: IfMatch,
     body: ApiJson<UpdateDivision>,
 ) -> Result<HttpResponse, ApiError> {
+    caller.may(Resource::Divisions, Operation::Update)?;
     let version = expected_version(if_match, body.0.version)?;
-    let updated = state
-        .write(move |conn| divisions::update(conn, &ctx.0, &id, version, body.0))
-        .await?;
+    let updated = state.write(move |conn| divisions::update(conn, &caller.ctx, &id, version, body.0)).await?;
     Ok(respond::one(&updated, updated.version))
 }
 
@@ -111,17 +106,16 @@ pub async fn update_division(
         ("If-Match" = Option<String>, Header, description = "Only delete if still at this version")),
     responses((status = 204, description = "Deleted"),
         (status = 200, description = "Still referenced, so archived instead", body = DivisionResponse), DeleteProblems),
-    security(())
+    security(("bearer" = []), ("api_key" = []))
 )]
 #[delete("/divisions/{id}")]
 pub async fn delete_division(
     state: web::Data<AppState>,
-    ctx: Ctx,
+    caller: Caller,
     id: web::Path<String>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    let removal = state
-        .write(move |conn| divisions::delete(conn, &ctx.0, &id, if_match.0))
-        .await?;
+    caller.may(Resource::Divisions, Operation::Delete)?;
+    let removal = state.write(move |conn| divisions::delete(conn, &caller.ctx, &id, if_match.0)).await?;
     Ok(respond::removed(removal, |d| d.version))
 }

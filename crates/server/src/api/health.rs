@@ -31,10 +31,7 @@ pub struct HealthResponse {
 )]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(HealthResponse {
-        status: "ok",
-        database: None,
-    })
+    HttpResponse::Ok().json(HealthResponse { status: "ok", database: None })
 }
 
 /// Ready to serve: the database answers and every migration is applied.
@@ -50,16 +47,11 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
     let db = state.db.clone();
     let current = web::block(move || db.migrations_current()).await??;
     if !current {
-        return Err(
-            Error::Unavailable("migrations pending: run `rapport migrate`".to_owned()).into(),
-        );
+        return Err(Error::Unavailable("migrations pending: run `rapport migrate`".to_owned()).into());
     }
     let database = match state.db.backend() {
         Backend::Sqlite => "sqlite",
         Backend::Postgres => "postgres",
     };
-    Ok(HttpResponse::Ok().json(HealthResponse {
-        status: "ready",
-        database: Some(database),
-    }))
+    Ok(HttpResponse::Ok().json(HealthResponse { status: "ready", database: Some(database) }))
 }

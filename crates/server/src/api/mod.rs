@@ -1,11 +1,15 @@
 //! HTTP handlers, one module per resource, and the route table.
 
+pub mod api_keys;
+pub mod audit;
+pub mod auth;
 pub mod branches;
 pub mod calendars;
 pub mod divisions;
 pub mod health;
 mod problems;
 mod respond;
+pub mod users;
 
 pub use problems::{CreateProblems, DeleteProblems, GetProblems, ListProblems, UpdateProblems};
 pub use respond::ListResponse;
@@ -13,7 +17,20 @@ pub use respond::ListResponse;
 /// Every `/api/v1` route. Handlers are registered with `.service()` so each
 /// one appears in the OpenAPI spec.
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(divisions::list_divisions)
+    cfg.service(auth::login)
+        .service(auth::refresh)
+        .service(auth::logout)
+        .service(auth::get_me)
+        .service(auth::change_password)
+        .service(users::list_users)
+        .service(users::create_user)
+        .service(users::get_user)
+        .service(users::update_user)
+        .service(api_keys::list_api_keys)
+        .service(api_keys::create_api_key)
+        .service(api_keys::revoke_api_key)
+        .service(audit::list_audit)
+        .service(divisions::list_divisions)
         .service(divisions::create_division)
         .service(divisions::get_division)
         .service(divisions::update_division)

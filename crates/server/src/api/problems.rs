@@ -14,6 +14,20 @@ pub enum ListProblems {
         content_type = "application/problem+json"
     )]
     BadRequest(Problem),
+    /// No valid credential.
+    #[response(
+        status = 401,
+        description = "Missing, invalid, expired or revoked credential (`unauthenticated`, `invalid_token`)",
+        content_type = "application/problem+json"
+    )]
+    Unauthorized(Problem),
+    /// Role or key scope does not allow it.
+    #[response(
+        status = 403,
+        description = "The caller's role or API-key scope does not allow this (`forbidden`)",
+        content_type = "application/problem+json"
+    )]
+    Forbidden(Problem),
     /// Unexpected failure.
     #[response(
         status = 500,
@@ -40,6 +54,20 @@ pub enum GetProblems {
         content_type = "application/problem+json"
     )]
     NotFound(Problem),
+    /// No valid credential.
+    #[response(
+        status = 401,
+        description = "Missing, invalid, expired or revoked credential (`unauthenticated`, `invalid_token`)",
+        content_type = "application/problem+json"
+    )]
+    Unauthorized(Problem),
+    /// Role or key scope does not allow it.
+    #[response(
+        status = 403,
+        description = "The caller's role or API-key scope does not allow this (`forbidden`)",
+        content_type = "application/problem+json"
+    )]
+    Forbidden(Problem),
     /// Unexpected failure.
     #[response(
         status = 500,
@@ -94,6 +122,20 @@ pub enum CreateProblems {
         content_type = "application/problem+json"
     )]
     Unprocessable(Problem),
+    /// No valid credential.
+    #[response(
+        status = 401,
+        description = "Missing, invalid, expired or revoked credential (`unauthenticated`, `invalid_token`)",
+        content_type = "application/problem+json"
+    )]
+    Unauthorized(Problem),
+    /// Role or key scope does not allow it.
+    #[response(
+        status = 403,
+        description = "The caller's role or API-key scope does not allow this (`forbidden`)",
+        content_type = "application/problem+json"
+    )]
+    Forbidden(Problem),
     /// Unexpected failure.
     #[response(
         status = 500,
@@ -121,11 +163,7 @@ pub enum UpdateProblems {
     )]
     BadRequest(Problem),
     /// No such record.
-    #[response(
-        status = 404,
-        description = "No such record (`not_found`)",
-        content_type = "application/problem+json"
-    )]
+    #[response(status = 404, description = "No such record (`not_found`)", content_type = "application/problem+json")]
     NotFound(Problem),
     /// Duplicate.
     #[response(
@@ -169,6 +207,20 @@ pub enum UpdateProblems {
         content_type = "application/problem+json"
     )]
     PreconditionRequired(Problem),
+    /// No valid credential.
+    #[response(
+        status = 401,
+        description = "Missing, invalid, expired or revoked credential (`unauthenticated`, `invalid_token`)",
+        content_type = "application/problem+json"
+    )]
+    Unauthorized(Problem),
+    /// Role or key scope does not allow it.
+    #[response(
+        status = 403,
+        description = "The caller's role or API-key scope does not allow this (`forbidden`)",
+        content_type = "application/problem+json"
+    )]
+    Forbidden(Problem),
     /// Unexpected failure.
     #[response(
         status = 500,
@@ -196,11 +248,7 @@ pub enum DeleteProblems {
     )]
     BadRequest(Problem),
     /// No such record.
-    #[response(
-        status = 404,
-        description = "No such record (`not_found`)",
-        content_type = "application/problem+json"
-    )]
+    #[response(status = 404, description = "No such record (`not_found`)", content_type = "application/problem+json")]
     NotFound(Problem),
     /// Stale version.
     #[response(
@@ -209,6 +257,20 @@ pub enum DeleteProblems {
         content_type = "application/problem+json"
     )]
     Stale(Problem),
+    /// No valid credential.
+    #[response(
+        status = 401,
+        description = "Missing, invalid, expired or revoked credential (`unauthenticated`, `invalid_token`)",
+        content_type = "application/problem+json"
+    )]
+    Unauthorized(Problem),
+    /// Role or key scope does not allow it.
+    #[response(
+        status = 403,
+        description = "The caller's role or API-key scope does not allow this (`forbidden`)",
+        content_type = "application/problem+json"
+    )]
+    Forbidden(Problem),
     /// Unexpected failure.
     #[response(
         status = 500,

@@ -20,17 +20,12 @@ pub struct ListResponse<T: ToSchema> {
 
 /// 200 with a page.
 pub fn page<T: Serialize + ToSchema>(page: Page<T>) -> HttpResponse {
-    HttpResponse::Ok().json(ListResponse {
-        data: page.items,
-        next_cursor: page.next_cursor,
-    })
+    HttpResponse::Ok().json(ListResponse { data: page.items, next_cursor: page.next_cursor })
 }
 
 /// 200 with one record and its `ETag`.
 pub fn one<T: Serialize>(body: &T, version: i64) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(version)))
-        .json(body)
+    HttpResponse::Ok().insert_header((header::ETAG, etag(version))).json(body)
 }
 
 /// 201 with the new record, its `Location` and `ETag`.

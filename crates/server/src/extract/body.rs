@@ -24,9 +24,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req
-            .app_data::<web::Data<AppState>>()
-            .map_or(1 << 20, |s| s.config.max_body_bytes);
+        let limit = req.app_data::<web::Data<AppState>>().map_or(1 << 20, |s| s.config.max_body_bytes);
         let content_type_ok = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -34,8 +32,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
             .and_then(|v| v.split(';').next())
             .is_some_and(|mime| {
                 let mime = mime.trim().to_ascii_lowercase();
-                mime == "application/json"
-                    || (mime.starts_with("application/") && mime.ends_with("+json"))
+                mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
             });
         let declared_length = req
             .headers()
@@ -70,26 +67,18 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         let path = err.path().to_string();
         let inner = err.into_inner();
         match inner.classify() {
-            serde_json::error::Category::Data => {
-                ApiError::InvalidBody(vec![field_error(&path, &inner.to_string())])
-            }
+            serde_json::error::Category::Data => ApiError::InvalidBody(vec![field_error(&path, &inner.to_string())]),
             _ => ApiError::MalformedJson(inner.to_string()),
         }
     })?;
-    deserializer
-        .end()
-        .map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+    deserializer.end().map_err(|e| ApiError::MalformedJson(e.to_string()))?;
     Ok(value)
 }
 
 /// Builds a field error from serde's message. Unknown, missing and duplicate
 /// fields are named in the message itself; the path points at their parent.
 pub(crate) fn field_error(path: &str, message: &str) -> FieldError {
-    let message = message
-        .split(" at line ")
-        .next()
-        .unwrap_or(message)
-        .to_owned();
+    let message = message.split(" at line ").next().unwrap_or(message).to_owned();
     let named = message.split('`').nth(1).map(str::to_owned);
     let join = |name: &str| {
         if path == "." || path.is_empty() {
@@ -111,11 +100,7 @@ pub(crate) fn field_error(path: &str, message: &str) -> FieldError {
     } else {
         (path.to_owned(), "invalid_type")
     };
-    FieldError {
-        field,
-        code: code.to_owned(),
-        message,
-    }
+    FieldError { field, code: code.to_owned(), message }
 }
 
 #[cfg(test)]
@@ -146,36 +131,18 @@ mod tests {
     #[test]
     fn names_the_failing_field() {
         let e = errors(r#"{"name": "x", "items": [{"count": "three"}]}"#);
-        assert_eq!(
-            (e[0].field.as_str(), e[0].code.as_str()),
-            ("items[0].count", "invalid_type")
-        );
+        assert_eq!((e[0].field.as_str(), e[0].code.as_str()), ("items[0].count", "invalid_type"));
         let e = errors(r#"{"name": "x", "items": [], "colour": 1}"#);
-        assert_eq!(
-            (e[0].field.as_str(), e[0].code.as_str()),
-            ("colour", "unknown_field")
-        );
+        assert_eq!((e[0].field.as_str(), e[0].code.as_str()), ("colour", "unknown_field"));
         let e = errors(r#"{"items": []}"#);
-        assert_eq!(
-            (e[0].field.as_str(), e[0].code.as_str()),
-            ("name", "required")
-        );
+        assert_eq!((e[0].field.as_str(), e[0].code.as_str()), ("name", "required"));
         let e = errors(r#"{"name": "x", "name": "y", "items": []}"#);
-        assert_eq!(
-            (e[0].field.as_str(), e[0].code.as_str()),
-            ("name", "duplicate_field")
-        );
+        assert_eq!((e[0].field.as_str(), e[0].code.as_str()), ("name", "duplicate_field"));
     }
 
     #[test]
     fn malformed_json_and_trailing_data_are_refused() {
-        assert!(matches!(
-            parse_json::<Sample>(b"{\"name\": "),
-            Err(ApiError::MalformedJson(_))
-        ));
-        assert!(matches!(
-            parse_json::<Sample>(br#"{"name": "x", "items": []} {}"#),
-            Err(ApiError::MalformedJson(_))
-        ));
+        assert!(matches!(parse_json::<Sample>(b"{\"name\": "), Err(ApiError::MalformedJson(_))));
+        assert!(matches!(parse_json::<Sample>(br#"{"name": "x", "items": []} {}"#), Err(ApiError::MalformedJson(_))));
     }
 }

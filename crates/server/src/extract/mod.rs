@@ -2,11 +2,11 @@
 //! (never actix's plain-text errors) when they cannot.
 
 mod body;
-mod context;
+mod caller;
 mod precondition;
 mod query;
 
 pub use body::ApiJson;
-pub use context::Ctx;
+pub use caller::{Caller, Visitor, bearer, client_addr};
 pub use precondition::{IfMatch, etag, expected_version};
 pub use query::ApiQuery;

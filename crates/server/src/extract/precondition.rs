@@ -30,10 +30,7 @@ fn parse(value: Option<&header::HeaderValue>) -> Result<Option<i64>, ApiError> {
     };
     let raw = value.to_str().map_err(|_| bad())?.trim();
     let raw = raw.strip_prefix("W/").unwrap_or(raw);
-    let raw = raw
-        .strip_prefix('"')
-        .and_then(|r| r.strip_suffix('"'))
-        .ok_or_else(bad)?;
+    let raw = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')).ok_or_else(bad)?;
     raw.parse::<i64>().map(Some).map_err(|_| bad())
 }
 
@@ -62,11 +59,7 @@ mod tests {
 
     #[test]
     fn parses_strong_and_weak_etags() {
-        let v = |s: &'static str| {
-            parse(Some(&header::HeaderValue::from_static(s)))
-                .ok()
-                .flatten()
-        };
+        let v = |s: &'static str| parse(Some(&header::HeaderValue::from_static(s))).ok().flatten();
         assert_eq!(v("\"3\""), Some(3));
         assert_eq!(v("W/\"12\""), Some(12));
         assert!(parse(Some(&header::HeaderValue::from_static("3"))).is_err());
@@ -76,10 +69,7 @@ mod tests {
     #[test]
     fn header_and_body_versions_must_agree() {
         assert!(expected_version(IfMatch(Some(2)), Some(3)).is_err());
-        assert!(matches!(
-            expected_version(IfMatch(None), None),
-            Err(ApiError::PreconditionRequired)
-        ));
+        assert!(matches!(expected_version(IfMatch(None), None), Err(ApiError::PreconditionRequired)));
         assert_eq!(expected_version(IfMatch(None), Some(4)).ok(), Some(4));
     }
 }

@@ -12,7 +12,11 @@ use futures_util::StreamExt as _;
 use rapport_core::idempotency::{self, Claim, RequestFingerprint, StoredResponse};
 use sha2::{Digest, Sha256};
 
+use rapport_auth::tokens;
+use rapport_auth::users::api_keys;
+
 use crate::error::ApiError;
+use crate::extract::bearer;
 use crate::state::AppState;
 
 const HEADER: &str = "idempotency-key";
@@ -24,29 +28,28 @@ pub async fn idempotency(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let key = req
-        .headers()
-        .get(HEADER)
-        .map(|v| v.to_str().map(str::to_owned));
+    let key = req.headers().get(HEADER).map(|v| v.to_str().map(str::to_owned));
     let (Method::POST, Some(key)) = (req.method().clone(), key) else {
-        return next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_boxed_body);
+        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
-        return next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_boxed_body);
+        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+    };
+    // Keys are per caller. Without a valid credential the request will be
+    // refused anyway (or is a sign-in), so nothing is stored.
+    let principal = match bearer(req.request()) {
+        Some(key) if api_keys::looks_like_key(&key) => Some(format!("key:{}", tokens::digest(&key))),
+        Some(token) => state.keys.verify(&token).ok().map(|claims| format!("user:{}", claims.sub)),
+        None => None,
+    };
+    let Some(principal) = principal else {
+        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
     let key = match key {
         Ok(key) if !key.is_empty() && key.len() <= 255 => key,
         _ => {
-            let err = ApiError::InvalidHeader {
-                name: "Idempotency-Key",
-                message: "1 to 255 visible characters".into(),
-            };
+            let err =
+                ApiError::InvalidHeader { name: "Idempotency-Key", message: "1 to 255 visible characters".into() };
             return Ok(req.into_response(err.error_response()));
         }
     };
@@ -63,32 +66,22 @@ pub async fn idempotency(
     }
     let body = body.freeze();
     let fingerprint = RequestFingerprint {
-        // Until authentication lands, keys are shared by all callers.
-        principal: "anonymous".to_owned(),
+        principal,
         key,
         method: req.method().to_string(),
-        path: req
-            .uri()
-            .path_and_query()
-            .map_or_else(|| req.path().to_owned(), ToString::to_string),
+        path: req.uri().path_and_query().map_or_else(|| req.path().to_owned(), ToString::to_string),
         body_hash: hex(&Sha256::digest(&body)),
     };
     req.set_payload(Payload::from(body));
 
     let claim = {
         let fingerprint = fingerprint.clone();
-        state
-            .write(move |conn| idempotency::claim(conn, &fingerprint))
-            .await
+        state.write(move |conn| idempotency::claim(conn, &fingerprint)).await
     };
     match claim {
         Err(err) => Ok(req.into_response(err.error_response())),
-        Ok(Claim::Mismatch) => {
-            Ok(req.into_response(ApiError::IdempotencyKeyReused.error_response()))
-        }
-        Ok(Claim::InFlight) => {
-            Ok(req.into_response(ApiError::IdempotencyKeyInFlight.error_response()))
-        }
+        Ok(Claim::Mismatch) => Ok(req.into_response(ApiError::IdempotencyKeyReused.error_response())),
+        Ok(Claim::InFlight) => Ok(req.into_response(ApiError::IdempotencyKeyInFlight.error_response())),
         Ok(Claim::Replay(stored)) => Ok(req.into_response(replay(&stored))),
         Ok(Claim::Fresh) => {
             let res = next.call(req).await?;
@@ -102,23 +95,17 @@ pub async fn idempotency(
                 })
                 .collect();
             let (res, body) = res.into_parts();
-            let bytes = to_bytes(body)
-                .await
-                .map_err(|e| ApiError::Internal(e.into().to_string()))?;
+            let bytes = to_bytes(body).await.map_err(|e| ApiError::Internal(e.into().to_string()))?;
             let (principal, key) = (fingerprint.principal, fingerprint.key);
             let outcome = if status.is_server_error() {
-                state
-                    .write(move |conn| idempotency::release(conn, &principal, &key))
-                    .await
+                state.write(move |conn| idempotency::release(conn, &principal, &key)).await
             } else {
                 let stored = StoredResponse {
                     status: status.as_u16(),
                     headers: serde_json::Value::Object(headers).to_string(),
                     body: bytes.to_vec(),
                 };
-                state
-                    .write(move |conn| idempotency::complete(conn, &principal, &key, &stored))
-                    .await
+                state.write(move |conn| idempotency::complete(conn, &principal, &key, &stored)).await
             };
             if let Err(err) = outcome {
                 tracing::error!(error = %err, "could not store the idempotent response");
@@ -129,16 +116,11 @@ pub async fn idempotency(
 }
 
 fn replay(stored: &StoredResponse) -> HttpResponse {
-    let mut response =
-        HttpResponse::build(StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK));
-    if let Ok(serde_json::Value::Object(headers)) =
-        serde_json::from_str::<serde_json::Value>(&stored.headers)
-    {
+    let mut response = HttpResponse::build(StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK));
+    if let Ok(serde_json::Value::Object(headers)) = serde_json::from_str::<serde_json::Value>(&stored.headers) {
         for (name, value) in headers {
-            if let (Ok(name), Some(Ok(value))) = (
-                HeaderName::try_from(name),
-                value.as_str().map(HeaderValue::from_str),
-            ) {
+            if let (Ok(name), Some(Ok(value))) = (HeaderName::try_from(name), value.as_str().map(HeaderValue::from_str))
+            {
                 response.insert_header((name, value));
             }
         }

@@ -38,8 +38,7 @@ pub async fn request_id(
             let status = res.status().as_u16();
             tracing::info!(status, elapsed_ms, "handled");
             if let Ok(value) = HeaderValue::from_str(&id) {
-                res.headers_mut()
-                    .insert(HeaderName::from_static(HEADER), value);
+                res.headers_mut().insert(HeaderName::from_static(HEADER), value);
             }
             Ok(res)
         }

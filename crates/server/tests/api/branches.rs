@@ -8,10 +8,7 @@ use serde_json::{Value, json};
 use crate::support::{TestApp, branch, division};
 
 fn codes(items: &[Value]) -> Vec<String> {
-    items
-        .iter()
-        .map(|b| b["code"].as_str().unwrap_or_default().to_owned())
-        .collect()
+    items.iter().map(|b| b["code"].as_str().unwrap_or_default().to_owned()).collect()
 }
 
 #[actix_web::test]
@@ -19,19 +16,9 @@ async fn pages_lose_and_repeat_nothing_while_rows_are_inserted() {
     let app = TestApp::new().await;
     let div = division(&app, "MOT", "Motors").await;
     for i in 0..25 {
-        branch(
-            &app,
-            &div,
-            &format!("B{i:03}"),
-            &format!("Branch {i}"),
-            "Lagos",
-        )
-        .await;
+        branch(&app, &div, &format!("B{i:03}"), &format!("Branch {i}"), "Lagos").await;
     }
-    for (round, sort) in ["code", "-code", "name", "-created_at", "updated_at"]
-        .into_iter()
-        .enumerate()
-    {
+    for (round, sort) in ["code", "-code", "name", "-created_at", "updated_at"].into_iter().enumerate() {
         let mut seen = Vec::new();
         let mut cursor: Option<String> = None;
         let mut inserted = 0;
@@ -68,25 +55,10 @@ async fn sorts_in_both_directions() {
     for (code, name) in [("C1", "Ikeja"), ("A1", "Victoria Island"), ("B1", "Apapa")] {
         branch(&app, &div, code, name, "Lagos").await;
     }
-    assert_eq!(
-        codes(&app.list_all("/api/v1/branches").await),
-        ["A1", "B1", "C1"]
-    );
-    assert_eq!(
-        codes(&app.list_all("/api/v1/branches?sort=-code").await),
-        ["C1", "B1", "A1"]
-    );
-    assert_eq!(
-        codes(&app.list_all("/api/v1/branches?sort=name").await),
-        ["B1", "C1", "A1"]
-    );
-    assert_eq!(
-        codes(
-            &app.list_all("/api/v1/branches?sort=-created_at&limit=1")
-                .await
-        ),
-        ["B1", "A1", "C1"]
-    );
+    assert_eq!(codes(&app.list_all("/api/v1/branches").await), ["A1", "B1", "C1"]);
+    assert_eq!(codes(&app.list_all("/api/v1/branches?sort=-code").await), ["C1", "B1", "A1"]);
+    assert_eq!(codes(&app.list_all("/api/v1/branches?sort=name").await), ["B1", "C1", "A1"]);
+    assert_eq!(codes(&app.list_all("/api/v1/branches?sort=-created_at&limit=1").await), ["B1", "A1", "C1"]);
 }
 
 #[actix_web::test]
@@ -98,35 +70,21 @@ async fn filters_combine_and_are_strict() {
     branch(&app, &motors, "MOT-AB", "Wuse", "Abuja").await;
     branch(&app, &power, "PWR-IK", "Ikeja 100% Power_Hub", "Lagos").await;
 
-    let by_division = app
-        .list_all(&format!("/api/v1/branches?division_id={motors}"))
-        .await;
+    let by_division = app.list_all(&format!("/api/v1/branches?division_id={motors}")).await;
     assert_eq!(codes(&by_division), ["MOT-AB", "MOT-VI"]);
     let by_city = app.list_all("/api/v1/branches?city=lagos").await;
     assert_eq!(codes(&by_city), ["MOT-VI", "PWR-IK"]);
-    let both = app
-        .list_all(&format!("/api/v1/branches?city=LAGOS&division_id={power}"))
-        .await;
+    let both = app.list_all(&format!("/api/v1/branches?city=LAGOS&division_id={power}")).await;
     assert_eq!(codes(&both), ["PWR-IK"]);
     let search = app.list_all("/api/v1/branches?q=victoria").await;
     assert_eq!(codes(&search), ["MOT-VI"]);
     // LIKE wildcards in the search text are literal.
-    assert_eq!(
-        codes(&app.list_all("/api/v1/branches?q=100%25").await),
-        ["PWR-IK"]
-    );
-    assert_eq!(
-        codes(&app.list_all("/api/v1/branches?q=_").await),
-        ["PWR-IK"]
-    );
+    assert_eq!(codes(&app.list_all("/api/v1/branches?q=100%25").await), ["PWR-IK"]);
+    assert_eq!(codes(&app.list_all("/api/v1/branches?q=_").await), ["PWR-IK"]);
     assert!(app.list_all("/api/v1/branches?q=zzz").await.is_empty());
-    let future = app
-        .list_all("/api/v1/branches?updated_since=2999-01-01T00:00:00Z")
-        .await;
+    let future = app.list_all("/api/v1/branches?updated_since=2999-01-01T00:00:00Z").await;
     assert!(future.is_empty());
-    let past = app
-        .list_all("/api/v1/branches?updated_since=2000-01-01T00:00:00Z")
-        .await;
+    let past = app.list_all("/api/v1/branches?updated_since=2000-01-01T00:00:00Z").await;
     assert_eq!(past.len(), 3);
 
     for (query, field) in [
@@ -156,15 +114,8 @@ async fn a_cursor_only_works_with_its_own_sort() {
         branch(&app, &div, &format!("B{i}X"), "Branch", "Lagos").await;
     }
     let first = app.get("/api/v1/branches?limit=1&sort=name").await;
-    let cursor = first.body["next_cursor"]
-        .as_str()
-        .expect("more pages")
-        .to_owned();
-    let other_sort = app
-        .get(&format!(
-            "/api/v1/branches?limit=1&sort=code&cursor={cursor}"
-        ))
-        .await;
+    let cursor = first.body["next_cursor"].as_str().expect("more pages").to_owned();
+    let other_sort = app.get(&format!("/api/v1/branches?limit=1&sort=code&cursor={cursor}")).await;
     assert_eq!(other_sort.status, StatusCode::BAD_REQUEST);
     assert_eq!(other_sort.error_fields(), ["cursor"]);
 }
@@ -172,20 +123,8 @@ async fn a_cursor_only_works_with_its_own_sort() {
 #[actix_web::test]
 async fn crud_with_calendar_fallback_and_audit() {
     let app = TestApp::new().await;
-    let cal = app
-        .post(
-            "/api/v1/calendars",
-            json!({"name": "Lagos", "time_zone": "Africa/Lagos"}),
-        )
-        .await
-        .id();
-    let div = app
-        .post(
-            "/api/v1/divisions",
-            json!({"code": "MOT", "name": "Motors", "calendar_id": cal}),
-        )
-        .await
-        .id();
+    let cal = app.post("/api/v1/calendars", json!({"name": "Lagos", "time_zone": "Africa/Lagos"})).await.id();
+    let div = app.post("/api/v1/divisions", json!({"code": "MOT", "name": "Motors", "calendar_id": cal})).await.id();
     let created = app
         .post(
             "/api/v1/branches",
@@ -201,36 +140,20 @@ async fn crud_with_calendar_fallback_and_audit() {
     assert_eq!(created.body["effective_calendar_id"], cal.as_str());
 
     let path = format!("/api/v1/branches/{id}");
-    let cleared = app
-        .patch(
-            &path,
-            Some(1),
-            json!({"address": null, "city": "Lekki", "country_code": "gh"}),
-        )
-        .await;
+    let cleared = app.patch(&path, Some(1), json!({"address": null, "city": "Lekki", "country_code": "gh"})).await;
     assert_eq!(cleared.status, StatusCode::OK, "{:?}", cleared.body);
     assert_eq!(cleared.body["address"], Value::Null);
     assert_eq!(cleared.body["city"], "Lekki");
     assert_eq!(cleared.body["country_code"], "GH");
     assert_eq!(cleared.body["state"], "Lagos");
 
-    let bad = app
-        .patch(
-            &path,
-            Some(2),
-            json!({"country_code": "Nigeria", "division_id": "x"}),
-        )
-        .await;
+    let bad = app.patch(&path, Some(2), json!({"country_code": "Nigeria", "division_id": "x"})).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(bad.error_fields(), ["division_id", "country_code"]);
     assert_eq!(app.get(&path).await.body["version"], 2);
 
     assert_eq!(app.delete(&path).await.status, StatusCode::NO_CONTENT);
-    let actions: Vec<String> = app
-        .audit_of("branch", &id)
-        .into_iter()
-        .map(|(a, ..)| a)
-        .collect();
+    let actions: Vec<String> = app.audit_of("branch", &id).into_iter().map(|(a, ..)| a).collect();
     assert_eq!(actions, ["created", "updated", "deleted"]);
     assert_eq!(app.events_of("branch", &id).len(), 3);
 }

@@ -53,30 +53,18 @@ async fn holidays_are_inherited_through_the_chain() {
             {"weekday": "saturday", "start": "09:00", "end": "13:00"}
         ])
     );
-    let inherited: Vec<&str> = branch.body["inherited_holidays"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|h| h["date"].as_str())
-        .collect();
+    let inherited: Vec<&str> =
+        branch.body["inherited_holidays"].as_array().into_iter().flatten().filter_map(|h| h["date"].as_str()).collect();
     assert_eq!(inherited, ["2026-10-01", "2026-11-02", "2026-12-25"]);
-    assert_eq!(
-        branch.body["holidays"],
-        json!([{"date": "2026-12-25", "name": "Branch Christmas"}])
-    );
+    assert_eq!(branch.body["holidays"], json!([{"date": "2026-12-25", "name": "Branch Christmas"}]));
 
     // The listing carries the same shape as the single read.
     let listed = app.list_all("/api/v1/calendars?q=ikeja").await;
     assert_eq!(listed, std::slice::from_ref(&branch.body));
 
     // A cycle is refused.
-    let cycle = app
-        .patch(
-            &format!("/api/v1/calendars/{company}"),
-            Some(1),
-            json!({"holidays_from_id": branch.id()}),
-        )
-        .await;
+    let cycle =
+        app.patch(&format!("/api/v1/calendars/{company}"), Some(1), json!({"holidays_from_id": branch.id()})).await;
     assert_eq!(cycle.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(cycle.body["errors"][0]["code"], "cycle");
 
@@ -85,12 +73,8 @@ async fn holidays_are_inherited_through_the_chain() {
     assert_eq!(removed.status, StatusCode::OK);
     assert!(removed.body["archived_at"].is_string());
     // An archived calendar cannot be newly referenced.
-    let refer = app
-        .post(
-            "/api/v1/calendars",
-            json!({"name": "New", "time_zone": "UTC", "holidays_from_id": company}),
-        )
-        .await;
+    let refer =
+        app.post("/api/v1/calendars", json!({"name": "New", "time_zone": "UTC", "holidays_from_id": company})).await;
     assert_eq!(refer.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(refer.body["errors"][0]["code"], "archived");
 }
@@ -117,12 +101,7 @@ async fn invalid_hours_and_holidays_are_named() {
             }),
         )
         .await;
-    assert_eq!(
-        reply.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{:?}",
-        reply.body
-    );
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", reply.body);
     let mut fields = reply.error_fields();
     fields.sort();
     assert_eq!(
@@ -144,13 +123,13 @@ async fn invalid_hours_and_holidays_are_named() {
         )
         .await;
     assert_eq!(bad_enum.status, StatusCode::BAD_REQUEST);
-    assert_eq!(
-        bad_enum.body["errors"][0]["field"],
-        "working_hours[0].weekday"
-    );
+    assert_eq!(bad_enum.body["errors"][0]["field"], "working_hours[0].weekday");
     assert_eq!(bad_enum.body["errors"][0]["code"], "unknown_value");
     let bad_date = app
-        .post("/api/v1/calendars", json!({"name": "X", "time_zone": "UTC", "holidays": [{"date": "2026-02-30", "name": "x"}]}))
+        .post(
+            "/api/v1/calendars",
+            json!({"name": "X", "time_zone": "UTC", "holidays": [{"date": "2026-02-30", "name": "x"}]}),
+        )
         .await;
     assert_eq!(bad_date.status, StatusCode::BAD_REQUEST);
     assert_eq!(bad_date.body["errors"][0]["field"], "holidays[0].date");
@@ -164,43 +143,36 @@ async fn updates_replace_lists_and_leave_the_rest() {
     let created = app.post("/api/v1/calendars", company_calendar()).await;
     let path = format!("/api/v1/calendars/{}", created.id());
     let updated = app
-        .patch(&path, Some(1), json!({"holidays": [{"date": "2027-01-01", "name": "New Year's Day"}],
-                                       "working_hours": [{"weekday": "sunday", "start": "00:00", "end": "24:00"}]}))
+        .patch(
+            &path,
+            Some(1),
+            json!({"holidays": [{"date": "2027-01-01", "name": "New Year's Day"}],
+                                       "working_hours": [{"weekday": "sunday", "start": "00:00", "end": "24:00"}]}),
+        )
         .await;
     assert_eq!(updated.status, StatusCode::OK, "{:?}", updated.body);
-    assert_eq!(
-        updated.body["holidays"],
-        json!([{"date": "2027-01-01", "name": "New Year's Day"}])
-    );
-    assert_eq!(
-        updated.body["working_hours"],
-        json!([{"weekday": "sunday", "start": "00:00", "end": "24:00"}])
-    );
+    assert_eq!(updated.body["holidays"], json!([{"date": "2027-01-01", "name": "New Year's Day"}]));
+    assert_eq!(updated.body["working_hours"], json!([{"weekday": "sunday", "start": "00:00", "end": "24:00"}]));
     assert_eq!(updated.body["name"], "Nigeria public holidays");
 
     // A failed update leaves windows and holidays exactly as they were.
     let failed = app
-        .patch(&path, Some(2), json!({"holidays": [], "working_hours": [{"weekday": "monday", "start": "9", "end": "5"}]}))
+        .patch(
+            &path,
+            Some(2),
+            json!({"holidays": [], "working_hours": [{"weekday": "monday", "start": "9", "end": "5"}]}),
+        )
         .await;
     assert_eq!(failed.status, StatusCode::UNPROCESSABLE_ENTITY);
     let now = app.get(&path).await;
     assert_eq!(now.body, updated.body);
 
-    let dup = app
-        .post(
-            "/api/v1/calendars",
-            json!({"name": "NIGERIA PUBLIC HOLIDAYS", "time_zone": "UTC"}),
-        )
-        .await;
+    let dup = app.post("/api/v1/calendars", json!({"name": "NIGERIA PUBLIC HOLIDAYS", "time_zone": "UTC"})).await;
     assert_eq!(dup.status, StatusCode::CONFLICT);
     assert_eq!(dup.error_fields(), ["name"]);
 
     assert_eq!(app.delete(&path).await.status, StatusCode::NO_CONTENT);
     assert_eq!(app.count("calendar_holidays"), 0);
-    let actions: Vec<String> = app
-        .audit_of("calendar", &created.id())
-        .into_iter()
-        .map(|(a, ..)| a)
-        .collect();
+    let actions: Vec<String> = app.audit_of("calendar", &created.id()).into_iter().map(|(a, ..)| a).collect();
     assert_eq!(actions, ["created", "updated", "deleted"]);
 }

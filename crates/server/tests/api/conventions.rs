@@ -12,24 +12,9 @@ use crate::support::TestApp;
 async fn bad_bodies_get_precise_problems_and_store_nothing() {
     let app = TestApp::new().await;
     let cases: [(&str, &str, StatusCode, &str); 7] = [
-        (
-            "application/json",
-            "{\"code\": \"MOT\", ",
-            StatusCode::BAD_REQUEST,
-            "malformed_json",
-        ),
-        (
-            "application/json",
-            "",
-            StatusCode::BAD_REQUEST,
-            "malformed_json",
-        ),
-        (
-            "application/json",
-            "{\"code\": 7, \"name\": \"Motors\"}",
-            StatusCode::BAD_REQUEST,
-            "invalid_body",
-        ),
+        ("application/json", "{\"code\": \"MOT\", ", StatusCode::BAD_REQUEST, "malformed_json"),
+        ("application/json", "", StatusCode::BAD_REQUEST, "malformed_json"),
+        ("application/json", "{\"code\": 7, \"name\": \"Motors\"}", StatusCode::BAD_REQUEST, "invalid_body"),
         (
             "application/json",
             "{\"code\": \"MOT\", \"name\": \"Motors\", \"colour\": 1}",
@@ -42,12 +27,7 @@ async fn bad_bodies_get_precise_problems_and_store_nothing() {
             StatusCode::BAD_REQUEST,
             "invalid_body",
         ),
-        (
-            "application/json",
-            "[1, 2]",
-            StatusCode::BAD_REQUEST,
-            "invalid_body",
-        ),
+        ("application/json", "[1, 2]", StatusCode::BAD_REQUEST, "invalid_body"),
         (
             "text/plain",
             "{\"code\": \"MOT\", \"name\": \"Motors\"}",
@@ -59,27 +39,14 @@ async fn bad_bodies_get_precise_problems_and_store_nothing() {
         let reply = app.post_raw("/api/v1/divisions", content_type, body).await;
         assert_eq!(reply.status, status, "{body}: {:?}", reply.body);
         assert_eq!(reply.code(), code, "{body}");
-        assert_eq!(
-            reply.header("content-type"),
-            Some("application/problem+json")
-        );
+        assert_eq!(reply.header("content-type"), Some("application/problem+json"));
         assert_eq!(reply.body["status"], status.as_u16());
         assert_eq!(reply.body["type"], format!("urn:rapport:problem:{code}"));
     }
-    let wrong_type = app
-        .post_raw(
-            "/api/v1/divisions",
-            "application/json",
-            "{\"code\": 7, \"name\": \"M\"}",
-        )
-        .await;
+    let wrong_type = app.post_raw("/api/v1/divisions", "application/json", "{\"code\": 7, \"name\": \"M\"}").await;
     assert_eq!(wrong_type.error_fields(), ["code"]);
     let unknown = app
-        .post_raw(
-            "/api/v1/divisions",
-            "application/json",
-            "{\"code\": \"A1\", \"name\": \"M\", \"colour\": 1}",
-        )
+        .post_raw("/api/v1/divisions", "application/json", "{\"code\": \"A1\", \"name\": \"M\", \"colour\": 1}")
         .await;
     assert_eq!(unknown.error_fields(), ["colour"]);
     assert_eq!(unknown.body["errors"][0]["code"], "unknown_field");
@@ -89,15 +56,9 @@ async fn bad_bodies_get_precise_problems_and_store_nothing() {
 
 #[actix_web::test]
 async fn oversized_bodies_are_refused_with_413() {
-    let app = TestApp::with_config(HttpConfig {
-        max_body_bytes: 1024,
-        ..HttpConfig::default()
-    })
-    .await;
+    let app = TestApp::with_config(HttpConfig { max_body_bytes: 1024, ..HttpConfig::default() }).await;
     let big = json!({"code": "MOT", "name": "x".repeat(2000)}).to_string();
-    let reply = app
-        .post_raw("/api/v1/divisions", "application/json", big.clone())
-        .await;
+    let reply = app.post_raw("/api/v1/divisions", "application/json", big.clone()).await;
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(reply.code(), "payload_too_large");
     // The same through the idempotency layer, which reads the body first.
@@ -111,10 +72,7 @@ async fn oversized_bodies_are_refused_with_413() {
 }
 
 fn keyed(key: &str, body: serde_json::Value) -> TestRequest {
-    TestRequest::post()
-        .uri("/api/v1/divisions")
-        .insert_header(("idempotency-key", key))
-        .set_json(body)
+    TestRequest::post().uri("/api/v1/divisions").insert_header(("idempotency-key", key)).set_json(body)
 }
 
 #[actix_web::test]
@@ -133,9 +91,7 @@ async fn idempotency_keys_replay_the_first_response() {
     assert_eq!(app.count("divisions"), 1);
     assert_eq!(app.count("audit_log"), 1);
 
-    let different = app
-        .call(keyed("key-1", json!({"code": "PWR", "name": "Power"})))
-        .await;
+    let different = app.call(keyed("key-1", json!({"code": "PWR", "name": "Power"}))).await;
     assert_eq!(different.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(different.code(), "idempotency_key_reused");
     assert_eq!(app.count("divisions"), 1);
@@ -145,9 +101,7 @@ async fn idempotency_keys_replay_the_first_response() {
     assert_eq!(dup.status, StatusCode::CONFLICT);
     assert_eq!(app.call(keyed("key-2", body)).await.body, dup.body);
 
-    let blank = app
-        .call(keyed("", json!({"code": "ZZ", "name": "Z"})))
-        .await;
+    let blank = app.call(keyed("", json!({"code": "ZZ", "name": "Z"}))).await;
     assert_eq!(blank.status, StatusCode::BAD_REQUEST);
     assert_eq!(blank.code(), "invalid_header");
 }
@@ -158,36 +112,17 @@ async fn unknown_routes_answer_problem_json() {
     let reply = app.get("/api/v1/no-such-thing").await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
     assert_eq!(reply.code(), "route_not_found");
-    assert_eq!(
-        reply.header("content-type"),
-        Some("application/problem+json")
-    );
+    assert_eq!(reply.header("content-type"), Some("application/problem+json"));
 }
 
 #[actix_web::test]
 async fn every_response_carries_a_request_id_and_security_headers() {
     let app = TestApp::new().await;
     let generated = app.get("/api/v1/divisions").await;
-    assert!(
-        generated
-            .header("x-request-id")
-            .is_some_and(|id| uuid::Uuid::try_parse(id).is_ok())
-    );
-    let given = app
-        .call(
-            TestRequest::get()
-                .uri("/healthz")
-                .insert_header(("x-request-id", "abc-123")),
-        )
-        .await;
+    assert!(generated.header("x-request-id").is_some_and(|id| uuid::Uuid::try_parse(id).is_ok()));
+    let given = app.call(TestRequest::get().uri("/healthz").insert_header(("x-request-id", "abc-123"))).await;
     assert_eq!(given.header("x-request-id"), Some("abc-123"));
-    let hostile = app
-        .call(
-            TestRequest::get()
-                .uri("/healthz")
-                .insert_header(("x-request-id", "a b\tc")),
-        )
-        .await;
+    let hostile = app.call(TestRequest::get().uri("/healthz").insert_header(("x-request-id", "a b\tc"))).await;
     assert_ne!(hostile.header("x-request-id"), Some("a b\tc"));
     for reply in [&generated, &given] {
         assert_eq!(reply.header("x-content-type-options"), Some("nosniff"));
@@ -198,10 +133,7 @@ async fn every_response_carries_a_request_id_and_security_headers() {
 
 #[actix_web::test]
 async fn cors_allows_only_configured_origins() {
-    let config = HttpConfig {
-        cors_origins: vec!["https://crm.example.com".to_owned()],
-        ..HttpConfig::default()
-    };
+    let config = HttpConfig { cors_origins: vec!["https://crm.example.com".to_owned()], ..HttpConfig::default() };
     let app = TestApp::with_config(config).await;
     let preflight = |origin: &str| {
         TestRequest::default()
@@ -211,23 +143,12 @@ async fn cors_allows_only_configured_origins() {
             .insert_header(("access-control-request-method", "POST"))
     };
     let allowed = app.call(preflight("https://crm.example.com")).await;
-    assert_eq!(
-        allowed.header("access-control-allow-origin"),
-        Some("https://crm.example.com")
-    );
+    assert_eq!(allowed.header("access-control-allow-origin"), Some("https://crm.example.com"));
     let foreign = app.call(preflight("https://evil.example.net")).await;
     assert_eq!(foreign.header("access-control-allow-origin"), None);
     let simple = app
-        .call(
-            TestRequest::get()
-                .uri("/api/v1/divisions")
-                .insert_header(("origin", "https://crm.example.com")),
-        )
+        .call(TestRequest::get().uri("/api/v1/divisions").insert_header(("origin", "https://crm.example.com")))
         .await;
     assert_eq!(simple.status, StatusCode::OK);
-    assert!(
-        simple
-            .header("access-control-expose-headers")
-            .is_some_and(|h| h.contains("etag"))
-    );
+    assert!(simple.header("access-control-expose-headers").is_some_and(|h| h.contains("etag")));
 }

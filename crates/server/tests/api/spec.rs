@@ -6,9 +6,7 @@ use std::path::PathBuf;
 use serde_json::Value;
 
 fn repo_file(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join(path)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").join(path)
 }
 
 /// `api-spec/openapi.json` must equal what the code produces. Run with
@@ -37,23 +35,15 @@ fn every_operation_has_a_tag_problems_and_security() {
             let name = format!("{method} {path}");
             operations += 1;
             assert!(op["operationId"].is_string(), "{name}: no operationId");
-            assert!(
-                op["tags"].as_array().is_some_and(|t| !t.is_empty()),
-                "{name}: no tag"
-            );
+            assert!(op["tags"].as_array().is_some_and(|t| !t.is_empty()), "{name}: no tag");
             assert!(op["summary"].is_string(), "{name}: no summary");
             assert!(op["security"].is_array(), "{name}: no security declaration");
             let responses = op["responses"].as_object().expect("responses");
-            assert!(
-                responses.keys().any(|s| s.starts_with('4') || s == "500"),
-                "{name}: no problem response"
-            );
+            assert!(responses.keys().any(|s| s.starts_with('4') || s == "500"), "{name}: no problem response");
             assert!(responses.contains_key("500"), "{name}: no 500 response");
             for (status, response) in responses {
                 assert!(
-                    response["description"]
-                        .as_str()
-                        .is_some_and(|d| !d.is_empty()),
+                    response["description"].as_str().is_some_and(|d| !d.is_empty()),
                     "{name} {status}: no description"
                 );
                 if status.starts_with('4') || status.starts_with('5') {
@@ -71,8 +61,7 @@ fn every_operation_has_a_tag_problems_and_security() {
 /// Every error code the server can answer with is documented.
 #[test]
 fn every_error_code_is_documented() {
-    let source =
-        std::fs::read_to_string(repo_file("crates/server/src/error.rs")).expect("error.rs");
+    let source = std::fs::read_to_string(repo_file("crates/server/src/error.rs")).expect("error.rs");
     let docs = std::fs::read_to_string(repo_file("docs/errors.md")).expect("docs/errors.md");
     let codes: Vec<&str> = source
         .split("S::")
@@ -83,10 +72,7 @@ fn every_error_code_is_documented() {
         .collect();
     assert!(codes.len() >= 15, "found only {codes:?}");
     for code in codes {
-        assert!(
-            docs.contains(&format!("`{code}`")),
-            "docs/errors.md does not document `{code}`"
-        );
+        assert!(docs.contains(&format!("`{code}`")), "docs/errors.md does not document `{code}`");
     }
     // Conflict codes raised by the domain.
     assert!(docs.contains("`still_referenced`"));

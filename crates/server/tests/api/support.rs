@@ -4,16 +4,23 @@
 //! every test gets its own freshly created PostgreSQL database instead, so
 //! the same suite runs on both backends and tests run in parallel.
 
-use std::sync::Arc;
-
 use actix_web::http::StatusCode;
 use actix_web::http::header::HeaderMap;
 use actix_web::test as atest;
-use diesel::{Connection as _, PgConnection, RunQueryDsl as _};
+use diesel::Connection as _;
+use diesel::{PgConnection, RunQueryDsl as _};
+use rapport_auth::tokens::TokenKeys;
+use rapport_auth::users::api::CreateUser;
+use rapport_auth::users::store as users;
+use rapport_core::audit::WriteContext;
 use rapport_core::db::{DatabaseUrl, Db, PoolOptions};
+use rapport_core::principal::Role;
 use rapport_server::config::HttpConfig;
 use rapport_server::{AppState, build_app};
 use serde_json::Value;
+
+/// The token signing secret of every test app.
+pub const TEST_SECRET: &[u8] = b"test-secret-test-secret-test-secret!";
 
 /// A response, read whole.
 #[derive(Debug)]
@@ -37,23 +44,20 @@ impl Reply {
     pub fn error_fields(&self) -> Vec<String> {
         self.body["errors"]
             .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|e| e["field"].as_str().map(str::to_owned))
-                    .collect()
-            })
+            .map(|a| a.iter().filter_map(|e| e["field"].as_str().map(str::to_owned)).collect())
             .unwrap_or_default()
     }
 
     pub fn id(&self) -> String {
-        self.body["id"]
-            .as_str()
-            .expect("reply has an id")
-            .to_owned()
+        self.body["id"].as_str().expect("reply has an id").to_owned()
     }
 }
 
 pub struct TestApp {
+    /// An access token of an admin, sent by the plain helpers.
+    pub admin_token: String,
+    /// The admin's user id.
+    pub admin_id: String,
     state: Option<AppState>,
     _dir: Option<tempfile::TempDir>,
     pg: Option<(String, String)>,
@@ -68,11 +72,8 @@ impl TestApp {
         let (url, dir, pg) = match std::env::var("TEST_DATABASE_URL") {
             Ok(admin) if !admin.is_empty() => {
                 let name = format!("rapport_t_{}", uuid::Uuid::now_v7().simple());
-                let mut conn =
-                    PgConnection::establish(&admin).expect("TEST_DATABASE_URL reachable");
-                diesel::sql_query(format!("CREATE DATABASE {name}"))
-                    .execute(&mut conn)
-                    .expect("create test database");
+                let mut conn = PgConnection::establish(&admin).expect("TEST_DATABASE_URL reachable");
+                diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).expect("create test database");
                 let url = replace_db_name(&admin, &name);
                 (url, None, Some((admin, name)))
             }
@@ -83,23 +84,58 @@ impl TestApp {
             }
         };
         let url = DatabaseUrl::parse(&url).expect("valid url");
-        let db = Db::open(
-            &url,
-            &PoolOptions {
-                max_connections: 4,
-                ..PoolOptions::default()
-            },
-        )
-        .expect("open db");
+        let db = Db::open(&url, &PoolOptions { max_connections: 4, ..PoolOptions::default() }).expect("open db");
         db.migrate().expect("migrate");
-        Self {
-            state: Some(AppState {
-                db,
-                config: Arc::new(config),
-            }),
-            _dir: dir,
-            pg,
-        }
+        let keys =
+            TokenKeys::new(TEST_SECRET, chrono::Duration::minutes(15), chrono::Duration::days(30)).expect("keys");
+        let state = AppState::new(db, config, keys);
+        let mut app = Self { admin_token: String::new(), admin_id: String::new(), state: Some(state), _dir: dir, pg };
+        let (admin_id, admin_token) = app.user_with_token(Role::Admin, None, None);
+        // Each test starts with an empty audit log and change feed.
+        let mut conn = app.db().write().expect("conn");
+        diesel::sql_query("DELETE FROM audit_log").execute(&mut *conn).expect("clear audit");
+        diesel::sql_query("DELETE FROM change_events").execute(&mut *conn).expect("clear events");
+        drop(conn);
+        (app.admin_id, app.admin_token) = (admin_id, admin_token);
+        app
+    }
+
+    pub fn keys(&self) -> &TokenKeys {
+        &self.state().keys
+    }
+
+    /// Creates a user with `role` (without a password) straight in the
+    /// database and returns its id and an access token.
+    pub fn user_with_token(&self, role: Role, division_id: Option<&str>, branch_id: Option<&str>) -> (String, String) {
+        let input = CreateUser {
+            email: format!("{}-{}@test.rapport", role.as_str(), uuid::Uuid::now_v7().simple()),
+            name: format!("Test {}", role.as_str()),
+            phone: None,
+            role,
+            division_id: division_id.map(str::to_owned),
+            branch_id: branch_id.map(str::to_owned),
+            password: None,
+        };
+        let mut conn = self.db().write().expect("conn");
+        let user = conn.transaction(|c| users::create(c, &WriteContext::system(), input, None)).expect("create user");
+        let (token, _) = self.keys().issue(&user.id, chrono::Utc::now()).expect("token");
+        (user.id, token)
+    }
+
+    /// Creates a user with a real password, for sign-in tests.
+    pub fn user_with_password(&self, email: &str, password: &str, role: Role, division_id: Option<&str>) -> String {
+        let input = CreateUser {
+            email: email.to_owned(),
+            name: "Signing In".to_owned(),
+            phone: None,
+            role,
+            division_id: division_id.map(str::to_owned),
+            branch_id: None,
+            password: None,
+        };
+        let hash = rapport_auth::password::hash(password).expect("hash");
+        let mut conn = self.db().write().expect("conn");
+        conn.transaction(|c| users::create(c, &WriteContext::system(), input, Some(hash))).expect("create user").id
     }
 
     pub fn db(&self) -> &Db {
@@ -110,7 +146,17 @@ impl TestApp {
         self.state.as_ref().expect("state present until drop")
     }
 
+    /// Sends `req` as the admin.
     pub async fn call(&self, req: atest::TestRequest) -> Reply {
+        self.call_as(req, Some(&self.admin_token.clone())).await
+    }
+
+    /// Sends `req` with `token` as bearer credential (or none).
+    pub async fn call_as(&self, req: atest::TestRequest, token: Option<&str>) -> Reply {
+        let req = match token {
+            Some(token) => req.insert_header(("authorization", format!("Bearer {token}"))),
+            None => req,
+        };
         let app = atest::init_service(build_app(self.state().clone())).await;
         let res = atest::call_service(&app, req.to_request()).await;
         let status = res.status();
@@ -119,14 +165,9 @@ impl TestApp {
         let body = if bytes.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&bytes)
-                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
         };
-        Reply {
-            status,
-            headers,
-            body,
-        }
+        Reply { status, headers, body }
     }
 
     pub async fn get(&self, path: &str) -> Reply {
@@ -134,20 +175,12 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, body: Value) -> Reply {
-        self.call(atest::TestRequest::post().uri(path).set_json(body))
-            .await
+        self.call(atest::TestRequest::post().uri(path).set_json(body)).await
     }
 
-    pub async fn post_raw(
-        &self,
-        path: &str,
-        content_type: &str,
-        body: impl Into<Vec<u8>>,
-    ) -> Reply {
-        let req = atest::TestRequest::post()
-            .uri(path)
-            .insert_header(("content-type", content_type))
-            .set_payload(body.into());
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: impl Into<Vec<u8>>) -> Reply {
+        let req =
+            atest::TestRequest::post().uri(path).insert_header(("content-type", content_type)).set_payload(body.into());
         self.call(req).await
     }
 
@@ -199,12 +232,7 @@ impl TestApp {
         rapport_core::audit::events_for(&mut conn, entity_type, id)
             .expect("events")
             .into_iter()
-            .map(|e| {
-                (
-                    e.action,
-                    serde_json::from_str(&e.payload).expect("json payload"),
-                )
-            })
+            .map(|e| (e.action, serde_json::from_str(&e.payload).expect("json payload")))
             .collect()
     }
 
@@ -229,16 +257,13 @@ impl Drop for TestApp {
         if let Some((admin, name)) = self.pg.take()
             && let Ok(mut conn) = PgConnection::establish(&admin)
         {
-            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .execute(&mut conn);
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn);
         }
     }
 }
 
 fn replace_db_name(url: &str, name: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
     let host_start = base.find("://").map_or(0, |i| i + 3);
     let base = match base[host_start..].rfind('/') {
         Some(i) => format!("{}/{name}", &base[..host_start + i]),
@@ -252,26 +277,14 @@ fn replace_db_name(url: &str, name: &str) -> String {
 
 /// Creates a division and returns its id.
 pub async fn division(app: &TestApp, code: &str, name: &str) -> String {
-    let reply = app
-        .post(
-            "/api/v1/divisions",
-            serde_json::json!({"code": code, "name": name}),
-        )
-        .await;
+    let reply = app.post("/api/v1/divisions", serde_json::json!({"code": code, "name": name})).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
     reply.id()
 }
 
 /// Creates a branch and returns its id.
-pub async fn branch(
-    app: &TestApp,
-    division_id: &str,
-    code: &str,
-    name: &str,
-    city: &str,
-) -> String {
-    let body =
-        serde_json::json!({"division_id": division_id, "code": code, "name": name, "city": city});
+pub async fn branch(app: &TestApp, division_id: &str, code: &str, name: &str, city: &str) -> String {
+    let body = serde_json::json!({"division_id": division_id, "code": code, "name": name, "city": city});
     let reply = app.post("/api/v1/branches", body).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
     reply.id()

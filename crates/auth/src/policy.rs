@@ -1,0 +1,225 @@
+//! Authorization in one place: which role may perform which operation on
+//! which resource, and on which records ([`Scope`]).
+//!
+//! [`MATRIX`] is the policy; `docs/security.md` shows the same table and a
+//! test fails when the two differ. Handlers call [`authorize`] before they
+//! touch a resource; store functions apply the returned scope in their queries,
+//! so out-of-scope records are never loaded (and answer 404).
+
+use rapport_core::principal::{Credential, Principal, Role, Scope};
+use rapport_core::{Error, Result};
+
+/// Something a caller acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Resource {
+    /// `/divisions`.
+    Divisions,
+    /// `/branches`.
+    Branches,
+    /// `/calendars`.
+    Calendars,
+    /// `/users`.
+    Users,
+    /// `/api-keys`.
+    ApiKeys,
+    /// `/audit`.
+    Audit,
+}
+
+impl Resource {
+    /// Every resource, in table order.
+    pub const ALL: [Resource; 6] = [
+        Resource::Divisions,
+        Resource::Branches,
+        Resource::Calendars,
+        Resource::Users,
+        Resource::ApiKeys,
+        Resource::Audit,
+    ];
+
+    /// The name used in `docs/security.md`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Resource::Divisions => "divisions",
+            Resource::Branches => "branches",
+            Resource::Calendars => "calendars",
+            Resource::Users => "users",
+            Resource::ApiKeys => "api_keys",
+            Resource::Audit => "audit",
+        }
+    }
+
+    /// The API-key scope area that grants access, e.g. `org` for `org:read`.
+    fn key_area(self) -> &'static str {
+        match self {
+            Resource::Divisions | Resource::Branches | Resource::Calendars => "org",
+            Resource::Users => "users",
+            Resource::ApiKeys => "api_keys",
+            Resource::Audit => "audit",
+        }
+    }
+}
+
+/// What a caller does to a resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Operation {
+    /// Get one or list.
+    Read,
+    /// Create.
+    Create,
+    /// Change.
+    Update,
+    /// Delete or archive.
+    Delete,
+}
+
+impl Operation {
+    /// Every operation, in table order.
+    pub const ALL: [Operation; 4] = [Operation::Read, Operation::Create, Operation::Update, Operation::Delete];
+
+    /// The name used in `docs/security.md`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::Read => "read",
+            Operation::Create => "create",
+            Operation::Update => "update",
+            Operation::Delete => "delete",
+        }
+    }
+}
+
+/// One row of the policy: for `resource` and `operation`, the scope each role
+/// gets, in the order of [`Role::ALL`] (`None`: forbidden).
+pub type Rule = (Resource, Operation, [Option<Scope>; 8]);
+
+const A: Option<Scope> = Some(Scope::All);
+const D: Option<Scope> = Some(Scope::Division);
+const O: Option<Scope> = Some(Scope::Own);
+const N: Option<Scope> = None;
+
+/// The policy. Columns: admin, supervisor, manager, sales_rep, service_agent,
+/// call_center_agent, analyst, integration.
+#[rustfmt::skip]
+pub const MATRIX: &[Rule] = &[
+    (Resource::Divisions, Operation::Read,   [A, A, A, A, A, A, A, A]),
+    (Resource::Divisions, Operation::Create, [A, N, N, N, N, N, N, N]),
+    (Resource::Divisions, Operation::Update, [A, N, N, N, N, N, N, N]),
+    (Resource::Divisions, Operation::Delete, [A, N, N, N, N, N, N, N]),
+    (Resource::Branches,  Operation::Read,   [A, A, A, A, A, A, A, A]),
+    (Resource::Branches,  Operation::Create, [A, N, N, N, N, N, N, N]),
+    (Resource::Branches,  Operation::Update, [A, A, D, N, N, N, N, N]),
+    (Resource::Branches,  Operation::Delete, [A, N, N, N, N, N, N, N]),
+    (Resource::Calendars, Operation::Read,   [A, A, A, A, A, A, A, A]),
+    (Resource::Calendars, Operation::Create, [A, A, N, N, N, N, N, N]),
+    (Resource::Calendars, Operation::Update, [A, A, N, N, N, N, N, N]),
+    (Resource::Calendars, Operation::Delete, [A, A, N, N, N, N, N, N]),
+    (Resource::Users,     Operation::Read,   [A, A, D, O, O, O, O, O]),
+    (Resource::Users,     Operation::Create, [A, N, N, N, N, N, N, N]),
+    (Resource::Users,     Operation::Update, [A, N, N, N, N, N, N, N]),
+    (Resource::ApiKeys,   Operation::Read,   [A, N, N, N, N, N, N, N]),
+    (Resource::ApiKeys,   Operation::Create, [A, N, N, N, N, N, N, N]),
+    (Resource::ApiKeys,   Operation::Delete, [A, N, N, N, N, N, N, N]),
+    (Resource::Audit,     Operation::Read,   [A, A, N, N, N, N, N, N]),
+];
+
+/// The scope `role` has for `operation` on `resource`, if any.
+pub fn rule(role: Role, resource: Resource, operation: Operation) -> Option<Scope> {
+    let column = Role::ALL.iter().position(|r| *r == role)?;
+    MATRIX.iter().find(|(res, op, _)| *res == resource && *op == operation).and_then(|(_, _, scopes)| scopes[column])
+}
+
+/// The API-key scope an integration needs for this, e.g. `org:read`.
+pub fn key_scope(resource: Resource, operation: Operation) -> String {
+    let verb = if operation == Operation::Read { "read" } else { "write" };
+    format!("{}:{verb}", resource.key_area())
+}
+
+/// Every API-key scope an admin may grant.
+pub const KEY_SCOPES: &[&str] = &[
+    "org:read",
+    "org:write",
+    "users:read",
+    "customers:read",
+    "customers:write",
+    "purchases:write",
+    "assets:write",
+    "leads:read",
+    "leads:write",
+    "tickets:read",
+    "tickets:write",
+    "events:read",
+];
+
+/// May `principal` perform `operation` on `resource`? Returns the scope of
+/// records it may do it on, or [`Error::Forbidden`]. An API key must also
+/// carry the matching key scope.
+pub fn authorize(principal: &Principal, resource: Resource, operation: Operation) -> Result<Scope> {
+    let forbidden = || {
+        Error::Forbidden(format!(
+            "role {} may not {} {}",
+            principal.role.as_str(),
+            operation.as_str(),
+            resource.as_str()
+        ))
+    };
+    let scope = rule(principal.role, resource, operation).ok_or_else(forbidden)?;
+    if let Credential::ApiKey { scopes, .. } = &principal.credential {
+        let needed = key_scope(resource, operation);
+        if !scopes.contains(&needed) {
+            return Err(Error::Forbidden(format!("this API key lacks the `{needed}` scope")));
+        }
+    }
+    Ok(scope)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// docs/security.md shows the same matrix; the docs are the contract.
+    #[test]
+    fn the_documented_matrix_is_the_enforced_one() {
+        let doc = include_str!("../../../docs/security.md");
+        let mut rows = 0;
+        for line in doc.lines().filter(|l| l.starts_with("| ") && !l.contains("---")) {
+            let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+            let Some(resource) = Resource::ALL.into_iter().find(|r| format!("`{}`", r.as_str()) == cells[0]) else {
+                continue;
+            };
+            let operation = Operation::ALL
+                .into_iter()
+                .find(|o| o.as_str() == cells[1])
+                .unwrap_or_else(|| panic!("unknown operation in {line}"));
+            for (i, role) in Role::ALL.into_iter().enumerate() {
+                let documented = match cells[2 + i] {
+                    "all" => Some(Scope::All),
+                    "division" => Some(Scope::Division),
+                    "branch" => Some(Scope::Branch),
+                    "own" => Some(Scope::Own),
+                    "—" => None,
+                    other => panic!("unknown cell {other:?} in {line}"),
+                };
+                assert_eq!(rule(role, resource, operation), documented, "{line}: {}", role.as_str());
+            }
+            rows += 1;
+        }
+        assert_eq!(rows, MATRIX.len(), "docs/security.md and MATRIX have different rows");
+    }
+
+    #[test]
+    fn keys_need_their_scope() {
+        let principal = |scopes: &[&str]| Principal {
+            user_id: "u".into(),
+            role: Role::Integration,
+            division_id: None,
+            branch_id: None,
+            credential: Credential::ApiKey {
+                key_id: "k".into(),
+                scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+            },
+        };
+        assert!(authorize(&principal(&["org:read"]), Resource::Branches, Operation::Read).is_ok());
+        assert!(authorize(&principal(&["customers:read"]), Resource::Branches, Operation::Read).is_err());
+        assert!(authorize(&principal(&["org:write"]), Resource::Branches, Operation::Update).is_err());
+    }
+}
