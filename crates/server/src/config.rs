@@ -13,7 +13,7 @@ pub struct DatabaseArgs {
     #[arg(long, env = "RAPPORT_DATABASE_URL", default_value = "rapport.db")]
     pub database_url: String,
     /// Largest number of pooled database connections.
-    #[arg(long, env = "RAPPORT_DB_POOL_SIZE", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=256))]
+    #[arg(long, env = "RAPPORT_DB_POOL_SIZE", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=256))]
     pub db_pool_size: u32,
 }
 

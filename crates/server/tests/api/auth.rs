@@ -329,3 +329,17 @@ async fn creating_users_validates_everything() {
     assert_eq!(dup.status, StatusCode::CONFLICT);
     assert_eq!(login(&app, "ada@example.com", PASSWORD).await.status, StatusCode::OK);
 }
+
+#[actix_web::test]
+async fn one_address_trying_many_accounts_is_throttled() {
+    let app = TestApp::new().await;
+    app.user_with_password("ada@example.com", PASSWORD, Role::Analyst, None);
+    for i in 0..20 {
+        let reply = login(&app, &format!("guess{i}@example.com"), "wrong password here").await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    // Same address, right password for a real account: still refused.
+    let blocked = login(&app, "ada@example.com", PASSWORD).await;
+    assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(blocked.header("retry-after").is_some());
+}
