@@ -4,7 +4,7 @@
 //! hash on one core in a release build). Hashes are PHC strings, so the
 //! parameters can be raised later and old hashes still verify.
 
-use std::sync::OnceLock;
+use std::sync::{Condvar, Mutex, OnceLock};
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -19,6 +19,34 @@ pub const MAX_LENGTH: usize = 128;
 /// Common passwords and every demo password: refused by the policy.
 const DENIED: &str = include_str!("denied-passwords.txt");
 
+/// Hashes allowed to run at once. Each takes 19 MiB and a core for ~25 ms;
+/// bounding them keeps memory flat and leaves cores for other requests
+/// during a burst of sign-ins (sign-ins queue instead).
+const MAX_CONCURRENT_HASHES: usize = 2;
+
+struct HashPermits {
+    in_use: Mutex<usize>,
+    freed: Condvar,
+}
+
+static PERMITS: HashPermits = HashPermits { in_use: Mutex::new(0), freed: Condvar::new() };
+
+/// Runs `f` once fewer than [`MAX_CONCURRENT_HASHES`] hashes are running.
+fn with_permit<T>(f: impl FnOnce() -> T) -> T {
+    {
+        let mut in_use = PERMITS.in_use.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        while *in_use >= MAX_CONCURRENT_HASHES {
+            in_use = PERMITS.freed.wait(in_use).unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        *in_use += 1;
+    }
+    let result = f();
+    let mut in_use = PERMITS.in_use.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    *in_use -= 1;
+    PERMITS.freed.notify_one();
+    result
+}
+
 fn hasher() -> Argon2<'static> {
     let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
@@ -27,9 +55,7 @@ fn hasher() -> Argon2<'static> {
 /// Hashes a password (CPU-heavy: call it off the request workers).
 pub fn hash(password: &str) -> Result<String> {
     let salt = SaltString::generate(&mut OsRng);
-    hasher()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
+    with_permit(|| hasher().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()))
         .map_err(|e| Error::Internal(format!("password hashing failed: {e}")))
 }
 
@@ -41,7 +67,7 @@ pub fn verify(password: &str, stored: Option<&str>) -> bool {
     let Ok(parsed) = PasswordHash::new(stored) else {
         return false;
     };
-    hasher().verify_password(password.as_bytes(), &parsed).is_ok() && stored != dummy_hash()
+    with_permit(|| hasher().verify_password(password.as_bytes(), &parsed).is_ok()) && stored != dummy_hash()
 }
 
 fn dummy_hash() -> &'static str {
