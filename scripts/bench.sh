@@ -33,14 +33,16 @@ BASE="http://127.0.0.1:$PORT"
 WORK=$(mktemp -d)
 PG_ADMIN="postgres://postgres@127.0.0.1:5432/postgres"
 PG_DB="rapport_bench_$(date +%s)"
-SERVER_PID=""
+SERVER_PID="" LOGIN_PID=""
 export RAPPORT_JWT_SECRET="bench-secret-bench-secret-bench-secret-0123"
 export RAPPORT_ACCESS_TOKEN_TTL=3600
 export RAPPORT_LOG=warn
 
 cleanup() {
+  [ -n "$LOGIN_PID" ] && kill "$LOGIN_PID" 2>/dev/null || true
   [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true
   if [ "$DB" = postgres ]; then psql -q "$PG_ADMIN" -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1 || true; fi
+  [ -d "$WORK/baseline" ] && git worktree remove --force "$WORK/baseline" 2>/dev/null || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -76,6 +78,7 @@ BRANCH=$(curl -sf -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/branches?limit
   python3 -c 'import sys,json; print(json.load(sys.stdin)["data"][0]["id"])')
 
 declare -A RPS
+SOCKET_ERRORS=""
 # scenario name, path, [extra wrk args...]; prints a markdown row
 run() {
   local name=$1 path=$2; shift 2
@@ -86,12 +89,16 @@ run() {
   p50=$(awk '$1=="50%" {print $2}' <<<"$out")
   p99=$(awk '$1=="99%" {print $2}' <<<"$out")
   errors=$(awk '/Non-2xx/ {print $5}' <<<"$out"); errors=${errors:-0}
+  # "Socket errors: connect 0, read 0, write 0, timeout 0" appears only when one is non-zero
+  if grep -q 'Socket errors' <<<"$out"; then
+    SOCKET_ERRORS+="$name: $(grep 'Socket errors' <<<"$out" | sed 's/^ *//')"$'\n'
+  fi
   RPS[$name]=$rps
   printf '| %s | %s | %s | %s | %s MB | %s |\n' "$name" "$rps" "$p50" "$p99" "$(rss_mb)" "$errors"
 }
 
 echo
-echo "rapport $(git rev-parse --short HEAD), $DB, $SCALE branches, wrk -t2 -c$CONNECTIONS -d${DURATION}s, $(nproc) cores"
+echo "rapport $(git describe --always --dirty), $DB, $SCALE branches, wrk -t2 -c$CONNECTIONS -d${DURATION}s, $(nproc) cores, load average before: $(cut -d" " -f1-3 /proc/loadavg)"
 echo
 echo "| scenario | req/s | p50 | p99 | server RSS | non-2xx |"
 echo "|---|---|---|---|---|---|"
@@ -102,7 +109,7 @@ python3 scripts/bench/login_load.py "$BASE" admin@demo.rapport.test 'Rapport-Dem
 LOGIN_PID=$!
 sleep 1
 run "GET one branch (JWT) during 20 logins/s" "/api/v1/branches/$BRANCH" -H "Authorization: Bearer $TOKEN"
-wait "$LOGIN_PID"
+wait "$LOGIN_PID"; LOGIN_PID=""
 stop_server
 
 if [ -n "$BASELINE" ]; then
@@ -125,6 +132,7 @@ fi
 
 echo
 echo "$(cat "$WORK/logins.txt")"
+if [ -n "$SOCKET_ERRORS" ]; then printf 'wrk socket errors:\n%s' "$SOCKET_ERRORS"; else echo "wrk socket errors: none"; fi
 awk -v b="${RPS["GET one branch (JWT)"]}" -v h="${RPS["GET /healthz"]}" \
   'BEGIN { printf "one branch (JWT) / healthz: %.0f %%\n", 100 * b / h }'
 if [ -n "$BASELINE" ]; then

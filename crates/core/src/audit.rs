@@ -336,7 +336,7 @@ pub fn list(conn: &mut Conn, query: &AuditListQuery) -> Result<crate::page::Page
     if let Some(v) = query.to {
         q = q.filter(audit_log::occurred_at.lt(time::stored(v)));
     }
-    let after = page.after.clone().map(|c| c.value_as_instant().map(|v| (v, c.id))).transpose()?;
+    let after = page.after_instant()?;
     let q = crate::keyset!(q, audit_log::occurred_at, audit_log::id, page.sort.direction, after);
     let rows = q.limit(page.fetch_limit()).load::<AuditEntry>(conn)?;
     Ok(page.finish(rows, |row| (instant_value(row.occurred_at), row.id.clone())).map(|row| AuditEntryResponse {

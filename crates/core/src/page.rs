@@ -160,6 +160,16 @@ impl<K: SortKey> PageRequest<K> {
         }
     }
 
+    /// The cursor's position for a text sort column: (value, id).
+    pub fn after_text(&self) -> Option<(String, String)> {
+        self.after.clone().map(|c| (c.value, c.id))
+    }
+
+    /// The cursor's position for an instant sort column: (value, id).
+    pub fn after_instant(&self) -> Result<Option<(NaiveDateTime, String)>> {
+        self.after.as_ref().map(|c| c.value_as_instant().map(|v| (v, c.id.clone()))).transpose()
+    }
+
     /// Rows to fetch: one more than the limit, to learn whether a next page exists.
     pub fn fetch_limit(&self) -> i64 {
         self.limit + 1
@@ -265,7 +275,7 @@ mod tests {
         assert_eq!(out.items, vec!["c", "b"]);
         let cursor = out.next_cursor.ok_or(Error::Internal("no cursor".into()))?;
         let next = PageRequest::<Key>::parse(Some(2), Some("-name"), Some(&cursor))?;
-        assert_eq!(next.after.map(|c| (c.value, c.id)), Some(("b".to_owned(), "id-b".to_owned())));
+        assert_eq!(next.after_text(), Some(("b".to_owned(), "id-b".to_owned())));
         assert!(PageRequest::<Key>::parse(Some(2), Some("name"), Some(&cursor)).is_err());
         assert!(PageRequest::<Key>::parse(Some(2), Some("-name"), Some("garbage!")).is_err());
         Ok(())

@@ -107,21 +107,20 @@ pub fn list(conn: &mut Conn, query: &BranchListQuery) -> Result<Page<BranchRespo
     if !query.include_archived.unwrap_or(false) {
         q = q.filter(branches::archived_at.is_null());
     }
-    let after = page.after.clone();
     let direction = page.sort.direction;
     let q = match page.sort.key {
         BranchSort::Code => {
-            rapport_core::keyset!(q, branches::code, branches::id, direction, after.map(|c| (c.value, c.id)))
+            rapport_core::keyset!(q, branches::code, branches::id, direction, page.after_text())
         }
         BranchSort::Name => {
-            rapport_core::keyset!(q, branches::name, branches::id, direction, after.map(|c| (c.value, c.id)))
+            rapport_core::keyset!(q, branches::name, branches::id, direction, page.after_text())
         }
         BranchSort::CreatedAt => {
-            let after = after.map(|c| c.value_as_instant().map(|v| (v, c.id))).transpose()?;
+            let after = page.after_instant()?;
             rapport_core::keyset!(q, branches::created_at, branches::id, direction, after)
         }
         BranchSort::UpdatedAt => {
-            let after = after.map(|c| c.value_as_instant().map(|v| (v, c.id))).transpose()?;
+            let after = page.after_instant()?;
             rapport_core::keyset!(q, branches::updated_at, branches::id, direction, after)
         }
     };

@@ -79,21 +79,20 @@ pub fn list(conn: &mut Conn, query: &DivisionListQuery) -> Result<Page<DivisionR
     if !query.include_archived.unwrap_or(false) {
         q = q.filter(divisions::archived_at.is_null());
     }
-    let after = page.after.clone();
     let direction = page.sort.direction;
     let q = match page.sort.key {
         DivisionSort::Code => {
-            rapport_core::keyset!(q, divisions::code, divisions::id, direction, after.map(|c| (c.value, c.id)))
+            rapport_core::keyset!(q, divisions::code, divisions::id, direction, page.after_text())
         }
         DivisionSort::Name => {
-            rapport_core::keyset!(q, divisions::name, divisions::id, direction, after.map(|c| (c.value, c.id)))
+            rapport_core::keyset!(q, divisions::name, divisions::id, direction, page.after_text())
         }
         DivisionSort::CreatedAt => {
-            let after = after.map(|c| c.value_as_instant().map(|v| (v, c.id))).transpose()?;
+            let after = page.after_instant()?;
             rapport_core::keyset!(q, divisions::created_at, divisions::id, direction, after)
         }
         DivisionSort::UpdatedAt => {
-            let after = after.map(|c| c.value_as_instant().map(|v| (v, c.id))).transpose()?;
+            let after = page.after_instant()?;
             rapport_core::keyset!(q, divisions::updated_at, divisions::id, direction, after)
         }
     };

@@ -97,7 +97,7 @@ pub fn list(conn: &mut Conn, query: &ApiKeyListQuery) -> Result<Page<ApiKeyRespo
     if !query.include_revoked.unwrap_or(false) {
         q = q.filter(api_keys::revoked_at.is_null());
     }
-    let after = page.after.clone().map(|c| c.value_as_instant().map(|v| (v, c.id))).transpose()?;
+    let after = page.after_instant()?;
     let q = rapport_core::keyset!(q, api_keys::created_at, api_keys::id, page.sort.direction, after);
     let rows = q.limit(page.fetch_limit()).load::<ApiKeyRow>(conn)?;
     Ok(page.finish(rows, |row| (instant_value(row.created_at), row.id.clone())).map(to_response))

@@ -112,17 +112,16 @@ pub fn list(conn: &mut Conn, viewer: &Principal, scope: Scope, query: &UserListQ
     if let Some(since) = query.updated_since {
         q = q.filter(users::updated_at.ge(time::stored(since)));
     }
-    let after = page.after.clone();
     let direction = page.sort.direction;
     let q = match page.sort.key {
-        UserSort::Name => rapport_core::keyset!(q, users::name, users::id, direction, after.map(|c| (c.value, c.id))),
-        UserSort::Email => rapport_core::keyset!(q, users::email, users::id, direction, after.map(|c| (c.value, c.id))),
+        UserSort::Name => rapport_core::keyset!(q, users::name, users::id, direction, page.after_text()),
+        UserSort::Email => rapport_core::keyset!(q, users::email, users::id, direction, page.after_text()),
         UserSort::CreatedAt => {
-            let after = after.map(|c| c.value_as_instant().map(|v| (v, c.id))).transpose()?;
+            let after = page.after_instant()?;
             rapport_core::keyset!(q, users::created_at, users::id, direction, after)
         }
         UserSort::UpdatedAt => {
-            let after = after.map(|c| c.value_as_instant().map(|v| (v, c.id))).transpose()?;
+            let after = page.after_instant()?;
             rapport_core::keyset!(q, users::updated_at, users::id, direction, after)
         }
     };

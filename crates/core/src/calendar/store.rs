@@ -79,18 +79,17 @@ pub fn list(conn: &mut Conn, query: &CalendarListQuery) -> Result<Page<CalendarR
     if !query.include_archived.unwrap_or(false) {
         q = q.filter(calendars::archived_at.is_null());
     }
-    let after = page.after.clone();
     let direction = page.sort.direction;
     let q = match page.sort.key {
         CalendarSort::Name => {
-            crate::keyset!(q, calendars::name, calendars::id, direction, after.map(|c| (c.value, c.id)))
+            crate::keyset!(q, calendars::name, calendars::id, direction, page.after_text())
         }
         CalendarSort::CreatedAt => {
-            let after = after.map(|c| c.value_as_instant().map(|v| (v, c.id))).transpose()?;
+            let after = page.after_instant()?;
             crate::keyset!(q, calendars::created_at, calendars::id, direction, after)
         }
         CalendarSort::UpdatedAt => {
-            let after = after.map(|c| c.value_as_instant().map(|v| (v, c.id))).transpose()?;
+            let after = page.after_instant()?;
             crate::keyset!(q, calendars::updated_at, calendars::id, direction, after)
         }
     };
