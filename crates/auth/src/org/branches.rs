@@ -64,18 +64,28 @@ fn find(conn: &mut Conn, id: &str, within_division: Option<&str>) -> Result<Bran
     if !ids::is_valid_id(id) {
         return Err(Error::NotFound { entity: ENTITY });
     }
-    // Two static queries rather than one boxed one: diesel caches the
-    // prepared statement of a static query, and this is the hottest read.
-    let query = branches::table
-        .inner_join(divisions::table)
-        .filter(branches::id.eq(id))
-        .select((BranchRow::as_select(), divisions::calendar_id));
-    let found = match within_division {
-        None => query.first::<(BranchRow, Option<String>)>(conn).optional()?,
-        Some(division_id) => {
-            query.filter(branches::division_id.eq(division_id)).first::<(BranchRow, Option<String>)>(conn).optional()?
+    // The hottest read, so three choices for speed (docs/benchmarks.md):
+    // - two static queries rather than one boxed one: diesel caches the
+    //   prepared statement of a static query;
+    // - `get_result`, not `first`: the id is the primary key, so no `LIMIT` is
+    //   needed, and SQLite (3.53 as bundled) treats a bound `LIMIT ?` as
+    //   plan-affecting: binding it again expires the cached statement, so
+    //   every run would parse and plan the query anew;
+    // - `per_backend!`: through the multi-connection, diesel re-serialises
+    //   the query on every run, which cost as much as executing it.
+    let found = rapport_core::per_backend!(conn, c => {
+        let query = branches::table
+            .inner_join(divisions::table)
+            .filter(branches::id.eq(id))
+            .select((BranchRow::as_select(), divisions::calendar_id));
+        match within_division {
+            None => query.get_result::<(BranchRow, Option<String>)>(c).optional()?,
+            Some(division_id) => query
+                .filter(branches::division_id.eq(division_id))
+                .get_result::<(BranchRow, Option<String>)>(c)
+                .optional()?,
         }
-    };
+    });
     found.map(to_response).ok_or(Error::NotFound { entity: ENTITY })
 }
 

@@ -208,7 +208,8 @@ fn find_row(conn: &mut Conn, id: &str) -> Result<DivisionRow> {
     divisions::table
         .filter(divisions::id.eq(id))
         .select(DivisionRow::as_select())
-        .first(conn)
+        // By primary key, so no `LIMIT`: see `branches::find`.
+        .get_result(conn)
         .optional()?
         .ok_or(Error::NotFound { entity: ENTITY })
 }
