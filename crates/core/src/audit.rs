@@ -86,6 +86,12 @@ pub enum Action {
     PasswordChanged,
     /// An API key was revoked.
     Revoked,
+    /// A duplicate customer was merged into another.
+    Merged,
+    /// A customer's personal data was erased.
+    Erased,
+    /// Everything held on a customer was exported.
+    Exported,
 }
 
 impl Action {
@@ -102,6 +108,9 @@ impl Action {
             Self::RefreshTokenReused => "refresh_token_reused",
             Self::PasswordChanged => "password_changed",
             Self::Revoked => "revoked",
+            Self::Merged => "merged",
+            Self::Erased => "erased",
+            Self::Exported => "exported",
         }
     }
 }

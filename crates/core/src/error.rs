@@ -48,7 +48,7 @@ pub enum Error {
     #[error("invalid query: {0:?}")]
     InvalidQuery(Vec<FieldError>),
     /// A unique value (code, name, external id…) is already taken; each
-    /// field error names one clashing field. Answered 409.
+    /// field error names one clashing field. Answered 422 `duplicate`.
     #[error("duplicate: {0:?}")]
     Duplicate(Vec<FieldError>),
     /// The input is well-formed but conflicts with stored state (a duplicate

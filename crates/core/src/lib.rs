@@ -11,6 +11,7 @@ pub mod db;
 mod error;
 pub mod idempotency;
 pub mod ids;
+pub mod money;
 pub mod page;
 pub mod phone;
 pub mod principal;

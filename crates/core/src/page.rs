@@ -107,6 +107,11 @@ impl Cursor {
 /// How instants are written into cursors: exact to the microsecond.
 const INSTANT_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.6f";
 
+/// A date as a cursor value.
+pub fn date_value(value: chrono::NaiveDate) -> String {
+    value.format("%Y-%m-%d").to_string()
+}
+
 /// An instant as a cursor value.
 pub fn instant_value(value: NaiveDateTime) -> String {
     value.format(INSTANT_FORMAT).to_string()
@@ -168,6 +173,18 @@ impl<K: SortKey> PageRequest<K> {
     /// The cursor's position for an instant sort column: (value, id).
     pub fn after_instant(&self) -> Result<Option<(NaiveDateTime, String)>> {
         self.after.as_ref().map(|c| c.value_as_instant().map(|v| (v, c.id.clone()))).transpose()
+    }
+
+    /// The cursor's position for a date sort column: (value, id).
+    pub fn after_date(&self) -> Result<Option<(chrono::NaiveDate, String)>> {
+        self.after
+            .as_ref()
+            .map(|c| {
+                chrono::NaiveDate::parse_from_str(&c.value, "%Y-%m-%d")
+                    .map(|d| (d, c.id.clone()))
+                    .map_err(|_| bad_cursor())
+            })
+            .transpose()
     }
 
     /// Rows to fetch: one more than the limit, to learn whether a next page exists.

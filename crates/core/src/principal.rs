@@ -103,3 +103,54 @@ pub struct Principal {
     /// How they authenticated.
     pub credential: Credential,
 }
+
+/// What one request may reach for one operation: the scope the policy
+/// granted and the ids that scope is measured against. Domain stores take a
+/// `Reach` and put it into their queries, so out-of-scope records are never
+/// loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reach {
+    /// The granted scope.
+    pub scope: Scope,
+    /// The caller's user id (for [`Scope::Own`] and as the default owner).
+    pub user_id: String,
+    /// The caller's division (for [`Scope::Division`]).
+    pub division_id: Option<String>,
+    /// The caller's branch (for [`Scope::Branch`]).
+    pub branch_id: Option<String>,
+}
+
+impl Reach {
+    /// `principal` with `scope`.
+    pub fn new(principal: &Principal, scope: Scope) -> Reach {
+        Reach {
+            scope,
+            user_id: principal.user_id.clone(),
+            division_id: principal.division_id.clone(),
+            branch_id: principal.branch_id.clone(),
+        }
+    }
+
+    /// Everything: for system work (seeding, jobs) and tests.
+    pub fn everything() -> Reach {
+        Reach { scope: Scope::All, user_id: String::new(), division_id: None, branch_id: None }
+    }
+
+    /// The division a division-scoped caller is limited to; a caller without
+    /// a division matches no record (the empty string is no division's id).
+    pub fn own_division(&self) -> &str {
+        self.division_id.as_deref().unwrap_or_default()
+    }
+
+    /// Whether a record of `division_id` (owned by `owner_id`) is within
+    /// reach. A branch scope reaches nothing here: records checked this way
+    /// belong to divisions, not branches.
+    pub fn covers(&self, division_id: Option<&str>, owner_id: Option<&str>) -> bool {
+        match self.scope {
+            Scope::All => true,
+            Scope::Division => division_id.is_some_and(|d| d == self.own_division()),
+            Scope::Branch => false,
+            Scope::Own => owner_id.is_some_and(|o| o == self.user_id),
+        }
+    }
+}

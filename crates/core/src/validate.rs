@@ -48,6 +48,38 @@ pub fn id_ref(problems: &mut Problems, field: &str, value: &str) -> String {
     value.to_owned()
 }
 
+/// An email address, trimmed and lower-cased; recorded as `invalid_email`
+/// at `field` unless it looks like `name@example.com`.
+pub fn email(problems: &mut Problems, field: &str, raw: &str) -> String {
+    let email = raw.trim().to_lowercase();
+    let well_formed = email.len() <= 254
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+        })
+        && !email.chars().any(char::is_whitespace)
+        && email.matches('@').count() == 1;
+    if !well_formed {
+        problems.push(field, "invalid_email", format!("{field} must be an address like name@example.com"));
+    }
+    email
+}
+
+/// A phone number in E.164 (see [`crate::phone`]); recorded as
+/// `invalid_phone` at `field` when it cannot be one.
+pub fn phone(problems: &mut Problems, field: &str, raw: &str) -> String {
+    match crate::phone::normalize(raw) {
+        Some(e164) => e164,
+        None => {
+            problems.push(
+                field,
+                "invalid_phone",
+                format!("{field} must be a Nigerian number (0803 123 4567) or +<country code>…"),
+            );
+            raw.trim().to_owned()
+        }
+    }
+}
+
 /// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern and wraps it
 /// for a case-insensitive "contains" match on a lower-cased column.
 pub fn contains_pattern(needle: &str) -> String {

@@ -97,7 +97,7 @@ impl ApiError {
                 Error::NotFound { .. } => (S::NOT_FOUND, "not_found", "Not found"),
                 Error::Validation(_) => (S::UNPROCESSABLE_ENTITY, "validation_failed", "Validation failed"),
                 Error::InvalidQuery(_) => (S::BAD_REQUEST, "invalid_query", "Invalid query parameters"),
-                Error::Duplicate(_) => (S::CONFLICT, "duplicate", "Duplicate value"),
+                Error::Duplicate(_) => (S::UNPROCESSABLE_ENTITY, "duplicate", "Duplicate value"),
                 Error::Conflict { code, .. } => (S::CONFLICT, code, "Conflict"),
                 Error::StaleVersion { .. } => (S::PRECONDITION_FAILED, "stale_version", "Stale version"),
                 Error::Unauthenticated { code, .. } => (S::UNAUTHORIZED, code, "Unauthenticated"),

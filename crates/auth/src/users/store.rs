@@ -8,7 +8,7 @@ use rapport_core::db::schema::{branches, refresh_tokens, users};
 use rapport_core::db::{Conn, lower};
 use rapport_core::page::{Page, PageRequest, instant_value};
 use rapport_core::principal::{Credential, Principal, Role, Scope};
-use rapport_core::{Error, Problems, Result, ids, phone, time, validate};
+use rapport_core::{Error, Problems, Result, ids, time, validate};
 
 use super::api::{CreateUser, UpdateUser, UserListQuery, UserResponse, UserSort};
 use super::rows::UserRow;
@@ -350,26 +350,12 @@ fn ensure_unique_email(conn: &mut Conn, email: &str, except: Option<&str>) -> Re
 }
 
 fn parse_email(problems: &mut Problems, raw: &str) -> String {
-    let email = raw.trim().to_lowercase();
-    let well_formed = email.len() <= 254
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
-        })
-        && !email.chars().any(char::is_whitespace)
-        && email.matches('@').count() == 1;
-    if !well_formed {
-        problems.push("email", "invalid_email", "email must be an address like name@example.com");
-    }
-    email
+    validate::email(problems, "email", raw)
 }
 
 fn parse_phone(problems: &mut Problems, raw: Option<&str>) -> Option<String> {
     let raw = raw.map(str::trim).filter(|r| !r.is_empty())?;
-    let normalized = phone::normalize(raw);
-    if normalized.is_none() {
-        problems.push("phone", "invalid_phone", "phone must be a Nigerian number (0803 123 4567) or +<country code>…");
-    }
-    normalized
+    Some(validate::phone(problems, "phone", raw))
 }
 
 fn to_response(row: UserRow) -> Result<UserResponse> {

@@ -97,7 +97,7 @@ pub enum CreateProblems {
     /// Duplicate.
     #[response(
         status = 409,
-        description = "A unique value is taken (`duplicate`), or a request with the same Idempotency-Key is in flight (`idempotency_key_in_flight`)",
+        description = "A request with the same Idempotency-Key is in flight (`idempotency_key_in_flight`)",
         content_type = "application/problem+json"
     )]
     Conflict(Problem),
@@ -118,7 +118,7 @@ pub enum CreateProblems {
     /// Rule broken.
     #[response(
         status = 422,
-        description = "A field breaks a rule (`validation_failed`), or the Idempotency-Key was used for another request (`idempotency_key_reused`)",
+        description = "A field breaks a rule (`validation_failed`), a unique value is taken (`duplicate`), or the Idempotency-Key was used for another request (`idempotency_key_reused`)",
         content_type = "application/problem+json"
     )]
     Unprocessable(Problem),
@@ -165,10 +165,10 @@ pub enum UpdateProblems {
     /// No such record.
     #[response(status = 404, description = "No such record (`not_found`)", content_type = "application/problem+json")]
     NotFound(Problem),
-    /// Duplicate.
+    /// Conflict.
     #[response(
         status = 409,
-        description = "A unique value is taken (`duplicate`)",
+        description = "The change would break a reference (`still_referenced`)",
         content_type = "application/problem+json"
     )]
     Conflict(Problem),
@@ -196,7 +196,7 @@ pub enum UpdateProblems {
     /// Rule broken.
     #[response(
         status = 422,
-        description = "A field breaks a rule (`validation_failed`)",
+        description = "A field breaks a rule (`validation_failed`) or a unique value is taken (`duplicate`)",
         content_type = "application/problem+json"
     )]
     Unprocessable(Problem),

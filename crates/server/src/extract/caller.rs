@@ -12,7 +12,7 @@ use rapport_auth::tokens;
 use rapport_auth::users::{api_keys, store as users};
 use rapport_core::Error;
 use rapport_core::audit::{Actor, WriteContext};
-use rapport_core::principal::{Credential, Principal, Scope};
+use rapport_core::principal::{Credential, Principal, Reach, Scope};
 
 use crate::error::ApiError;
 use crate::middleware::RequestId;
@@ -32,6 +32,11 @@ impl Caller {
     /// The scope the caller has for `operation` on `resource`, or 403.
     pub fn may(&self, resource: Resource, operation: Operation) -> Result<Scope, ApiError> {
         Ok(policy::authorize(&self.principal, resource, operation)?)
+    }
+
+    /// What the caller may reach for `operation` on `resource`, or 403.
+    pub fn reach(&self, resource: Resource, operation: Operation) -> Result<Reach, ApiError> {
+        Ok(Reach::new(&self.principal, self.may(resource, operation)?))
     }
 }
 

@@ -326,7 +326,7 @@ async fn creating_users_validates_everything() {
             json!({"email": "ADA@example.com", "name": "A", "role": "analyst", "password": PASSWORD}),
         )
         .await;
-    assert_eq!(dup.status, StatusCode::CONFLICT);
+    assert_eq!(dup.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(login(&app, "ada@example.com", PASSWORD).await.status, StatusCode::OK);
 }
 

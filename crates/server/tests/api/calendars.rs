@@ -168,7 +168,7 @@ async fn updates_replace_lists_and_leave_the_rest() {
     assert_eq!(now.body, updated.body);
 
     let dup = app.post("/api/v1/calendars", json!({"name": "NIGERIA PUBLIC HOLIDAYS", "time_zone": "UTC"})).await;
-    assert_eq!(dup.status, StatusCode::CONFLICT);
+    assert_eq!(dup.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(dup.error_fields(), ["name"]);
 
     assert_eq!(app.delete(&path).await.status, StatusCode::NO_CONTENT);

@@ -98,7 +98,7 @@ async fn idempotency_keys_replay_the_first_response() {
 
     // Errors are replayed too: the retry of a refused request is refused the same way.
     let dup = app.call(keyed("key-2", body.clone())).await;
-    assert_eq!(dup.status, StatusCode::CONFLICT);
+    assert_eq!(dup.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.call(keyed("key-2", body)).await.body, dup.body);
 
     let blank = app.call(keyed("", json!({"code": "ZZ", "name": "Z"}))).await;

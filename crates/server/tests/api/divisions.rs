@@ -109,12 +109,12 @@ async fn duplicate_codes_and_names_conflict() {
     let app = TestApp::new().await;
     let first = division(&app, "MOT", "Motors").await;
     let dup = app.post("/api/v1/divisions", json!({"code": "mot", "name": "MOTORS"})).await;
-    assert_eq!(dup.status, StatusCode::CONFLICT);
+    assert_eq!(dup.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(dup.code(), "duplicate");
     assert_eq!(dup.error_fields(), ["code", "name"]);
     let other = division(&app, "PWR", "Power").await;
     let rename = app.patch(&format!("/api/v1/divisions/{other}"), Some(1), json!({"code": "MOT"})).await;
-    assert_eq!(rename.status, StatusCode::CONFLICT);
+    assert_eq!(rename.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.count("divisions"), 2);
     assert_ne!(first, other);
 }
