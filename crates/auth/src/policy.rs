@@ -24,17 +24,50 @@ pub enum Resource {
     ApiKeys,
     /// `/audit`.
     Audit,
+    /// `/customers` and their contacts and consent.
+    Customers,
+    /// Merging duplicate customers.
+    CustomerMerges,
+    /// A customer's data export (read) and erasure (delete).
+    CustomerPrivacy,
+    /// `/assets` and their readings.
+    Assets,
+    /// `/service-rules`: service intervals per make and model.
+    ServiceRules,
+    /// `/service-records`.
+    ServiceRecords,
+    /// `/purchases`.
+    Purchases,
+    /// `/interactions`: the timeline.
+    Interactions,
+    /// `/interaction-categories`.
+    InteractionCategories,
+    /// `/categorisation-rules`.
+    CategorisationRules,
+    /// `/custom-fields`: definitions.
+    CustomFields,
 }
 
 impl Resource {
     /// Every resource, in table order.
-    pub const ALL: [Resource; 6] = [
+    pub const ALL: [Resource; 17] = [
         Resource::Divisions,
         Resource::Branches,
         Resource::Calendars,
         Resource::Users,
         Resource::ApiKeys,
         Resource::Audit,
+        Resource::Customers,
+        Resource::CustomerMerges,
+        Resource::CustomerPrivacy,
+        Resource::Assets,
+        Resource::ServiceRules,
+        Resource::ServiceRecords,
+        Resource::Purchases,
+        Resource::Interactions,
+        Resource::InteractionCategories,
+        Resource::CategorisationRules,
+        Resource::CustomFields,
     ];
 
     /// The name used in `docs/security.md`.
@@ -46,6 +79,17 @@ impl Resource {
             Resource::Users => "users",
             Resource::ApiKeys => "api_keys",
             Resource::Audit => "audit",
+            Resource::Customers => "customers",
+            Resource::CustomerMerges => "customer_merges",
+            Resource::CustomerPrivacy => "customer_privacy",
+            Resource::Assets => "assets",
+            Resource::ServiceRules => "service_rules",
+            Resource::ServiceRecords => "service_records",
+            Resource::Purchases => "purchases",
+            Resource::Interactions => "interactions",
+            Resource::InteractionCategories => "interaction_categories",
+            Resource::CategorisationRules => "categorisation_rules",
+            Resource::CustomFields => "custom_fields",
         }
     }
 
@@ -56,6 +100,12 @@ impl Resource {
             Resource::Users => "users",
             Resource::ApiKeys => "api_keys",
             Resource::Audit => "audit",
+            Resource::Customers | Resource::CustomerMerges | Resource::CustomerPrivacy | Resource::CustomFields => {
+                "customers"
+            }
+            Resource::Assets | Resource::ServiceRules | Resource::ServiceRecords => "assets",
+            Resource::Purchases => "purchases",
+            Resource::Interactions | Resource::InteractionCategories | Resource::CategorisationRules => "interactions",
         }
     }
 }
@@ -120,6 +170,45 @@ pub const MATRIX: &[Rule] = &[
     (Resource::ApiKeys,   Operation::Create, [A, N, N, N, N, N, N, N]),
     (Resource::ApiKeys,   Operation::Delete, [A, N, N, N, N, N, N, N]),
     (Resource::Audit,     Operation::Read,   [A, A, N, N, N, N, N, N]),
+    (Resource::Customers, Operation::Read,   [A, A, D, D, D, A, A, A]),
+    (Resource::Customers, Operation::Create, [A, A, D, D, D, A, N, A]),
+    (Resource::Customers, Operation::Update, [A, A, D, D, D, A, N, A]),
+    (Resource::Customers, Operation::Delete, [A, A, N, N, N, N, N, N]),
+    (Resource::CustomerMerges, Operation::Create, [A, A, D, N, N, N, N, N]),
+    (Resource::CustomerPrivacy, Operation::Read,   [A, A, N, N, N, N, N, N]),
+    (Resource::CustomerPrivacy, Operation::Delete, [A, A, N, N, N, N, N, N]),
+    (Resource::Assets,    Operation::Read,   [A, A, D, D, D, A, A, A]),
+    (Resource::Assets,    Operation::Create, [A, A, D, D, D, N, N, A]),
+    (Resource::Assets,    Operation::Update, [A, A, D, D, D, N, N, A]),
+    (Resource::Assets,    Operation::Delete, [A, A, D, N, N, N, N, N]),
+    (Resource::ServiceRules, Operation::Read,   [A, A, A, A, A, A, A, A]),
+    (Resource::ServiceRules, Operation::Create, [A, A, N, N, N, N, N, N]),
+    (Resource::ServiceRules, Operation::Update, [A, A, N, N, N, N, N, N]),
+    (Resource::ServiceRules, Operation::Delete, [A, A, N, N, N, N, N, N]),
+    (Resource::ServiceRecords, Operation::Read,   [A, A, D, D, D, A, A, A]),
+    (Resource::ServiceRecords, Operation::Create, [A, A, D, N, D, N, N, A]),
+    (Resource::ServiceRecords, Operation::Update, [A, A, D, N, D, N, N, A]),
+    (Resource::ServiceRecords, Operation::Delete, [A, A, N, N, N, N, N, N]),
+    (Resource::Purchases, Operation::Read,   [A, A, D, D, D, A, A, A]),
+    (Resource::Purchases, Operation::Create, [A, A, D, D, N, N, N, A]),
+    (Resource::Purchases, Operation::Update, [A, A, D, D, N, N, N, A]),
+    (Resource::Purchases, Operation::Delete, [A, A, N, N, N, N, N, N]),
+    (Resource::Interactions, Operation::Read,   [A, A, D, D, D, A, A, A]),
+    (Resource::Interactions, Operation::Create, [A, A, D, D, D, A, N, A]),
+    (Resource::Interactions, Operation::Update, [A, A, D, O, O, O, N, A]),
+    (Resource::Interactions, Operation::Delete, [A, A, D, O, O, O, N, N]),
+    (Resource::InteractionCategories, Operation::Read,   [A, A, A, A, A, A, A, A]),
+    (Resource::InteractionCategories, Operation::Create, [A, N, N, N, N, N, N, N]),
+    (Resource::InteractionCategories, Operation::Update, [A, N, N, N, N, N, N, N]),
+    (Resource::InteractionCategories, Operation::Delete, [A, N, N, N, N, N, N, N]),
+    (Resource::CategorisationRules, Operation::Read,   [A, A, A, A, A, A, A, A]),
+    (Resource::CategorisationRules, Operation::Create, [A, N, N, N, N, N, N, N]),
+    (Resource::CategorisationRules, Operation::Update, [A, N, N, N, N, N, N, N]),
+    (Resource::CategorisationRules, Operation::Delete, [A, N, N, N, N, N, N, N]),
+    (Resource::CustomFields, Operation::Read,   [A, A, A, A, A, A, A, A]),
+    (Resource::CustomFields, Operation::Create, [A, N, N, N, N, N, N, N]),
+    (Resource::CustomFields, Operation::Update, [A, N, N, N, N, N, N, N]),
+    (Resource::CustomFields, Operation::Delete, [A, N, N, N, N, N, N, N]),
 ];
 
 /// The scope `role` has for `operation` on `resource`, if any.
@@ -141,8 +230,12 @@ pub const KEY_SCOPES: &[&str] = &[
     "users:read",
     "customers:read",
     "customers:write",
+    "purchases:read",
     "purchases:write",
+    "assets:read",
     "assets:write",
+    "interactions:read",
+    "interactions:write",
     "leads:read",
     "leads:write",
     "tickets:read",

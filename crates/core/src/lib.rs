@@ -18,6 +18,7 @@ pub mod principal;
 pub mod removal;
 pub mod serde_util;
 pub mod time;
+pub mod upsert;
 pub mod validate;
 
 pub use error::{Error, FieldError, Problems, Result};

@@ -78,7 +78,7 @@ fn cors(config: &HttpConfig) -> Cors {
         // A browser on a foreign origin simply gets no CORS headers; the
         // same-origin docs page must keep working.
         .block_on_origin_mismatch(false)
-        .allowed_methods(["GET", "POST", "PATCH", "DELETE"])
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
         .allowed_headers(["authorization", "content-type", "if-match", "idempotency-key", "x-request-id"])
         .expose_headers(["etag", "location", "x-request-id", "retry-after", "idempotent-replayed"])
         .max_age(3600);

@@ -44,6 +44,10 @@ enum Command {
         /// This many synthetic branches (in divisions of 50), for benchmarks.
         #[arg(long, value_name = "N")]
         synthetic_branches: Option<u32>,
+        /// This many synthetic customers, each with a phone, an email, a
+        /// vehicle, a purchase and five interactions, for benchmarks.
+        #[arg(long, value_name = "N")]
+        synthetic_customers: Option<u64>,
     },
     /// Print the OpenAPI document.
     Openapi,
@@ -82,9 +86,9 @@ pub fn main() -> ExitCode {
             init_logging(LogFormat::Pretty, "info");
             open(&args).map(|_| ())
         }
-        Command::Seed { database, demo, synthetic_branches } => {
+        Command::Seed { database, demo, synthetic_branches, synthetic_customers } => {
             init_logging(LogFormat::Pretty, "info");
-            seed_command(&database, demo, synthetic_branches)
+            seed_command(&database, demo, synthetic_branches, synthetic_customers)
         }
         Command::User(UserCommand::Create { database, email, name, role, division }) => {
             init_logging(LogFormat::Pretty, "warn");
@@ -112,9 +116,14 @@ pub fn openapi_json() -> Result<String, String> {
     crate::openapi_spec().to_pretty_json().map_err(|e| e.to_string())
 }
 
-fn seed_command(database: &DatabaseArgs, demo: bool, synthetic_branches: Option<u32>) -> Result<(), String> {
-    if !demo && synthetic_branches.is_none() {
-        return Err("nothing to seed: pass --demo and/or --synthetic-branches N".to_owned());
+fn seed_command(
+    database: &DatabaseArgs,
+    demo: bool,
+    synthetic_branches: Option<u32>,
+    synthetic_customers: Option<u64>,
+) -> Result<(), String> {
+    if !demo && synthetic_branches.is_none() && synthetic_customers.is_none() {
+        return Err("nothing to seed: pass --demo, --synthetic-branches N and/or --synthetic-customers N".to_owned());
     }
     let db = open(database)?;
     if demo {
@@ -124,6 +133,10 @@ fn seed_command(database: &DatabaseArgs, demo: bool, synthetic_branches: Option<
     if let Some(n) = synthetic_branches {
         seed::synthetic_branches(&db, n).map_err(|e| format!("synthetic data: {e}"))?;
         tracing::info!(branches = n, "synthetic data loaded");
+    }
+    if let Some(n) = synthetic_customers {
+        seed::synthetic_customers(&db, n).map_err(|e| format!("synthetic customers: {e}"))?;
+        tracing::info!(customers = n, "synthetic customers loaded");
     }
     Ok(())
 }

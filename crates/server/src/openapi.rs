@@ -23,7 +23,13 @@ use utoipa::{Modify, OpenApi};
         (name = "api-keys", description = "API keys for integration accounts"),
         (name = "audit", description = "Who did what, when, from where"),
         (name = "org", description = "Divisions and branches"),
-        (name = "calendars", description = "Business calendars: working hours and public holidays")
+        (name = "calendars", description = "Business calendars: working hours and public holidays"),
+        (name = "customers", description = "People and companies, contacts, consent, the 360° profile, search, merge, privacy"),
+        (name = "custom-fields", description = "Admin-defined extra fields on customers and assets"),
+        (name = "assets", description = "Vehicles, generators and other assets customers own; readings; service rules"),
+        (name = "service", description = "Service records per asset"),
+        (name = "purchases", description = "Invoices from the ERP or entered by hand"),
+        (name = "interactions", description = "The interaction timeline: calls, emails, meetings, WhatsApp, SMS, visits, social")
     ),
     components(schemas(crate::error::Problem, rapport_core::FieldError)),
     modifiers(&SecuritySchemes)

@@ -163,12 +163,323 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    customers (id) {
+        id -> Text,
+        kind -> Text,
+        first_name -> Nullable<Text>,
+        last_name -> Nullable<Text>,
+        company_name -> Nullable<Text>,
+        display_name -> Text,
+        search_name -> Text,
+        primary_email -> Nullable<Text>,
+        primary_phone -> Nullable<Text>,
+        address_line -> Nullable<Text>,
+        city -> Nullable<Text>,
+        state -> Nullable<Text>,
+        country_code -> Text,
+        source -> Nullable<Text>,
+        owner_id -> Nullable<Text>,
+        preferred_channel -> Nullable<Text>,
+        preferred_language -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        merged_into_id -> Nullable<Text>,
+        erased_at -> Nullable<Timestamp>,
+        archived_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    customer_emails (customer_id, email) {
+        customer_id -> Text,
+        email -> Text,
+        label -> Nullable<Text>,
+        is_primary -> Bool,
+    }
+}
+
+diesel::table! {
+    customer_phones (customer_id, e164) {
+        customer_id -> Text,
+        e164 -> Text,
+        label -> Nullable<Text>,
+        is_primary -> Bool,
+        whatsapp -> Bool,
+    }
+}
+
+diesel::table! {
+    customer_divisions (customer_id, division_id) {
+        customer_id -> Text,
+        division_id -> Text,
+        since -> Timestamp,
+    }
+}
+
+diesel::table! {
+    customer_tags (customer_id, tag) {
+        customer_id -> Text,
+        tag -> Text,
+    }
+}
+
+diesel::table! {
+    customer_external_ids (source, external_id) {
+        source -> Text,
+        external_id -> Text,
+        customer_id -> Text,
+    }
+}
+
+diesel::table! {
+    customer_consents (customer_id, channel, purpose) {
+        customer_id -> Text,
+        channel -> Text,
+        purpose -> Text,
+        granted -> Bool,
+        recorded_at -> Timestamp,
+        method -> Text,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    customer_contacts (id) {
+        id -> Text,
+        company_id -> Text,
+        person_id -> Nullable<Text>,
+        name -> Text,
+        title -> Nullable<Text>,
+        role -> Nullable<Text>,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        is_primary -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    service_rules (id) {
+        id -> Text,
+        asset_kind -> Text,
+        make -> Text,
+        model -> Nullable<Text>,
+        make_key -> Text,
+        model_key -> Text,
+        interval_usage -> Nullable<BigInt>,
+        interval_months -> Nullable<Integer>,
+        due_soon_days -> Integer,
+        due_soon_usage -> Nullable<BigInt>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    assets (id) {
+        id -> Text,
+        customer_id -> Text,
+        division_id -> Text,
+        kind -> Text,
+        make -> Nullable<Text>,
+        model -> Nullable<Text>,
+        model_year -> Nullable<Integer>,
+        serial -> Nullable<Text>,
+        plate -> Nullable<Text>,
+        purchase_date -> Nullable<Date>,
+        warranty_end -> Nullable<Date>,
+        usage_unit -> Text,
+        last_usage -> Nullable<BigInt>,
+        last_usage_at -> Nullable<Timestamp>,
+        last_service_on -> Nullable<Date>,
+        last_service_usage -> Nullable<BigInt>,
+        next_service_due_on -> Nullable<Date>,
+        next_service_due_usage -> Nullable<BigInt>,
+        service_due_soon_on -> Nullable<Date>,
+        service_due_soon_usage -> Nullable<BigInt>,
+        external_source -> Nullable<Text>,
+        external_id -> Nullable<Text>,
+        archived_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    asset_readings (id) {
+        id -> Text,
+        asset_id -> Text,
+        read_at -> Timestamp,
+        usage -> BigInt,
+        source -> Text,
+        recorded_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    purchases (id) {
+        id -> Text,
+        customer_id -> Text,
+        division_id -> Text,
+        branch_id -> Nullable<Text>,
+        source -> Text,
+        invoice_number -> Text,
+        purchased_on -> Date,
+        currency -> Text,
+        amount_minor -> BigInt,
+        status -> Text,
+        asset_id -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    purchase_lines (purchase_id, line_no) {
+        purchase_id -> Text,
+        line_no -> Integer,
+        description -> Text,
+        sku -> Nullable<Text>,
+        quantity -> Text,
+        unit_price_minor -> BigInt,
+        total_minor -> BigInt,
+    }
+}
+
+diesel::table! {
+    service_records (id) {
+        id -> Text,
+        asset_id -> Text,
+        customer_id -> Text,
+        division_id -> Text,
+        branch_id -> Nullable<Text>,
+        performed_on -> Date,
+        kind -> Text,
+        usage -> Nullable<BigInt>,
+        work_done -> Text,
+        currency -> Nullable<Text>,
+        amount_minor -> Nullable<BigInt>,
+        ticket_id -> Nullable<Text>,
+        external_source -> Nullable<Text>,
+        external_id -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    interaction_categories (id) {
+        id -> Text,
+        code -> Text,
+        name -> Text,
+        archived_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    categorisation_rules (id) {
+        id -> Text,
+        category_id -> Text,
+        channel -> Nullable<Text>,
+        keywords -> Text,
+        priority -> Integer,
+        active -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    interactions (id) {
+        id -> Text,
+        customer_id -> Nullable<Text>,
+        lead_id -> Nullable<Text>,
+        ticket_id -> Nullable<Text>,
+        division_id -> Text,
+        channel -> Text,
+        direction -> Text,
+        category_id -> Nullable<Text>,
+        category_origin -> Nullable<Text>,
+        subject -> Nullable<Text>,
+        summary -> Nullable<Text>,
+        occurred_at -> Timestamp,
+        duration_seconds -> Nullable<Integer>,
+        outcome -> Nullable<Text>,
+        user_id -> Nullable<Text>,
+        external_source -> Nullable<Text>,
+        external_id -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    custom_fields (id) {
+        id -> Text,
+        entity -> Text,
+        division_id -> Nullable<Text>,
+        field_key -> Text,
+        label -> Text,
+        field_type -> Text,
+        required -> Bool,
+        options -> Nullable<Text>,
+        position -> Integer,
+        archived_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    custom_field_values (record_id, field_id, ordinal) {
+        field_id -> Text,
+        record_id -> Text,
+        ordinal -> Integer,
+        value -> Text,
+    }
+}
+
 diesel::joinable!(branches -> divisions (division_id));
 diesel::joinable!(calendar_windows -> calendars (calendar_id));
 diesel::joinable!(calendar_holidays -> calendars (calendar_id));
 
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(api_keys -> users (user_id));
+
+diesel::joinable!(customer_emails -> customers (customer_id));
+diesel::joinable!(customer_phones -> customers (customer_id));
+diesel::joinable!(customer_divisions -> customers (customer_id));
+diesel::joinable!(customer_tags -> customers (customer_id));
+diesel::joinable!(customer_external_ids -> customers (customer_id));
+diesel::joinable!(customer_consents -> customers (customer_id));
+diesel::joinable!(customer_contacts -> customers (company_id));
+diesel::joinable!(assets -> customers (customer_id));
+diesel::joinable!(assets -> divisions (division_id));
+diesel::joinable!(asset_readings -> assets (asset_id));
+diesel::joinable!(purchases -> customers (customer_id));
+diesel::joinable!(purchase_lines -> purchases (purchase_id));
+diesel::joinable!(service_records -> assets (asset_id));
+diesel::joinable!(interactions -> customers (customer_id));
+diesel::joinable!(interactions -> interaction_categories (category_id));
+diesel::joinable!(categorisation_rules -> interaction_categories (category_id));
+diesel::joinable!(custom_field_values -> custom_fields (field_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -183,4 +494,23 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     change_events,
     idempotency_keys,
+    customers,
+    customer_emails,
+    customer_phones,
+    customer_divisions,
+    customer_tags,
+    customer_external_ids,
+    customer_consents,
+    customer_contacts,
+    service_rules,
+    assets,
+    asset_readings,
+    purchases,
+    purchase_lines,
+    service_records,
+    interaction_categories,
+    categorisation_rules,
+    interactions,
+    custom_fields,
+    custom_field_values,
 );

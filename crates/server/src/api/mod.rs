@@ -1,14 +1,20 @@
 //! HTTP handlers, one module per resource, and the route table.
 
 pub mod api_keys;
+pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod branches;
 pub mod calendars;
+pub mod custom_fields;
+pub mod customers;
 pub mod divisions;
 pub mod health;
+pub mod interactions;
 mod problems;
+pub mod purchases;
 mod respond;
+pub mod service_records;
 pub mod users;
 
 pub use problems::{CreateProblems, DeleteProblems, GetProblems, ListProblems, UpdateProblems};
@@ -44,5 +50,11 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(calendars::create_calendar)
         .service(calendars::get_calendar)
         .service(calendars::update_calendar)
-        .service(calendars::delete_calendar);
+        .service(calendars::delete_calendar)
+        .configure(customers::routes)
+        .configure(custom_fields::routes)
+        .configure(purchases::routes)
+        .configure(assets::routes)
+        .configure(service_records::routes)
+        .configure(interactions::routes);
 }

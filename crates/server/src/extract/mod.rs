@@ -3,10 +3,12 @@
 
 mod body;
 mod caller;
+mod field_filters;
 mod precondition;
 mod query;
 
 pub use body::ApiJson;
 pub use caller::{Caller, Visitor, bearer, client_addr};
+pub use field_filters::WithFieldFilters;
 pub use precondition::{IfMatch, etag, expected_version};
 pub use query::ApiQuery;

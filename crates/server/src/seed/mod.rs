@@ -1,6 +1,8 @@
 //! Demo and synthetic data, written through the same domain functions as
 //! the API (so audit entries and change events are recorded too).
 
+mod customers;
+
 use chrono::NaiveDate;
 use diesel::Connection as _;
 use rapport_auth::org::api::{BranchListQuery, CreateBranch, CreateDivision, DivisionListQuery};
@@ -123,7 +125,35 @@ pub fn demo(db: &Db) -> Result<()> {
             };
             branches::create(conn, &ctx, input)?;
         }
-        demo_users(conn, &ctx, &motors)
+        demo_users(conn, &ctx, &motors)?;
+        let branch_id = |conn: &mut Conn, code: &str| -> Result<String> {
+            let query = BranchListQuery { q: Some(code.to_owned()), ..Default::default() };
+            branches::list(conn, &query)?
+                .items
+                .into_iter()
+                .find(|b| b.code == code)
+                .map(|b| b.id)
+                .ok_or_else(|| Error::Internal(format!("demo branch {code} missing")))
+        };
+        let sales_branch = branch_id(conn, "MOT-VI")?;
+        let service_branch = branch_id(conn, "MOT-IK")?;
+        let user_id = |conn: &mut Conn, email: &str| -> Result<String> {
+            users::find_by_email(conn, email)?
+                .map(|u| u.id)
+                .ok_or_else(|| Error::Internal(format!("demo user {email} missing")))
+        };
+        let sales_user = user_id(conn, "sales@demo.rapport.test")?;
+        let service_user = user_id(conn, "service@demo.rapport.test")?;
+        let places = customers::DemoPlaces {
+            sales_user: &sales_user,
+            service_user: &service_user,
+            motors: &motors,
+            sales_branch: &sales_branch,
+            service_branch: &service_branch,
+            today: chrono::Utc::now().date_naive(),
+        };
+        customers::demo_customers(conn, &ctx, &places)?;
+        Ok(())
     })
 }
 
@@ -152,6 +182,27 @@ fn demo_users(conn: &mut Conn, ctx: &WriteContext, motors: &str) -> Result<()> {
         users::create(conn, ctx, input, hash)?;
     }
     Ok(())
+}
+
+/// Creates `count` synthetic customers (with phones, emails, vehicles,
+/// purchases and interactions) in a `SYNCUST` division, for benchmarks.
+pub fn synthetic_customers(db: &Db, count: u64) -> Result<()> {
+    let mut conn = db.write()?;
+    let ctx = WriteContext::system();
+    let existing =
+        divisions::list(&mut conn, &DivisionListQuery { code: Some("SYNCUST".to_owned()), ..Default::default() })?;
+    let division_id = match existing.items.into_iter().next() {
+        Some(d) => d.id,
+        None => {
+            let input = CreateDivision {
+                code: "SYNCUST".to_owned(),
+                name: "Synthetic customers".to_owned(),
+                calendar_id: None,
+            };
+            conn.transaction(|conn| divisions::create(conn, &ctx, input))?.id
+        }
+    };
+    rapport_customers::synthetic::generate(&mut conn, &division_id, count)
 }
 
 /// Creates `count` synthetic branches in divisions of 50, for benchmarks.

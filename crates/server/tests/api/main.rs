@@ -1,12 +1,18 @@
 //! API tests through the real app, on SQLite by default and on PostgreSQL
 //! when `TEST_DATABASE_URL` is set.
 
+mod assets;
 mod auth;
 mod branches;
 mod calendars;
 mod conventions;
+mod custom_fields;
+mod customers;
 mod divisions;
+mod interactions;
 mod matrix;
 mod operations;
+mod purchases;
+mod service_records;
 mod spec;
 mod support;

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::support::{TestApp, branch, division};
 
 /// An endpoint, the policy cell it is governed by, and how to call it.
-struct Endpoint {
+pub struct Endpoint {
     method: Method,
     path: String,
     body: Option<Value>,
@@ -18,7 +18,16 @@ struct Endpoint {
     operation: Operation,
 }
 
-fn endpoint(method: Method, path: String, body: Option<Value>, resource: Resource, operation: Operation) -> Endpoint {
+/// An endpoint for the matrix. Each domain's test module lists its own in a
+/// `matrix_endpoints` function, creating fresh targets on every call (`n`
+/// differs per call, for unique names) in the `home` division.
+pub fn endpoint(
+    method: Method,
+    path: String,
+    body: Option<Value>,
+    resource: Resource,
+    operation: Operation,
+) -> Endpoint {
     Endpoint { method, path, body, resource, operation }
 }
 
@@ -115,6 +124,14 @@ async fn endpoints(app: &TestApp, division_id: &str, n: usize) -> Vec<Endpoint> 
         endpoint(Method::DELETE, format!("/api/v1/api-keys/{key_id}"), None, ApiKeys, Delete),
         endpoint(Method::GET, "/api/v1/audit".into(), None, Audit, Read),
     ]
+    .into_iter()
+    .chain(crate::customers::matrix_endpoints(app, division_id, n).await)
+    .chain(crate::custom_fields::matrix_endpoints(app, division_id, n).await)
+    .chain(crate::purchases::matrix_endpoints(app, division_id, n).await)
+    .chain(crate::assets::matrix_endpoints(app, division_id, n).await)
+    .chain(crate::service_records::matrix_endpoints(app, division_id, n).await)
+    .chain(crate::interactions::matrix_endpoints(app, division_id, n).await)
+    .collect()
 }
 
 fn request(e: &Endpoint) -> TestRequest {
@@ -188,10 +205,27 @@ async fn the_matrix_covers_every_protected_operation() {
     }
 }
 
-/// `/api/v1/divisions/0193…` → `/api/v1/divisions/{id}`.
+/// `/api/v1/divisions/0193…` → `/api/v1/divisions/{id}`;
+/// `/api/v1/customers/0193…/contacts/0193…` → `…/{id}/contacts/{contact_id}`;
+/// `…/by-external-id/erp/C-1` → `…/by-external-id/{source}/{external_id}`.
 fn template(path: &str) -> String {
-    path.split('/')
-        .map(|part| if uuid::Uuid::try_parse(part).is_ok() { "{id}" } else { part })
-        .collect::<Vec<_>>()
-        .join("/")
+    let mut parts: Vec<String> = Vec::new();
+    for part in path.split('/') {
+        let after_external = parts.last().is_some_and(|p| p == "by-external-id");
+        let after_source = parts.len() >= 2 && parts[parts.len() - 2] == "by-external-id";
+        parts.push(if after_external {
+            "{source}".to_owned()
+        } else if after_source {
+            "{external_id}".to_owned()
+        } else if uuid::Uuid::try_parse(part).is_ok() {
+            let first = !parts.iter().any(|p| p.starts_with('{'));
+            match parts.last().and_then(|p| p.strip_suffix('s')) {
+                Some(noun) if !first => format!("{{{noun}_id}}"),
+                _ => "{id}".to_owned(),
+            }
+        } else {
+            part.to_owned()
+        });
+    }
+    parts.join("/")
 }

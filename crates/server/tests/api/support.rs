@@ -192,6 +192,15 @@ impl TestApp {
         self.call(req).await
     }
 
+    pub async fn put(&self, path: &str, body: Value) -> Reply {
+        self.call(atest::TestRequest::put().uri(path).set_json(body)).await
+    }
+
+    /// Sends `req` as the holder of `token`.
+    pub async fn get_as(&self, path: &str, token: &str) -> Reply {
+        self.call_as(atest::TestRequest::get().uri(path), Some(token)).await
+    }
+
     pub async fn delete(&self, path: &str) -> Reply {
         self.call(atest::TestRequest::delete().uri(path)).await
     }
@@ -286,6 +295,14 @@ pub async fn division(app: &TestApp, code: &str, name: &str) -> String {
 pub async fn branch(app: &TestApp, division_id: &str, code: &str, name: &str, city: &str) -> String {
     let body = serde_json::json!({"division_id": division_id, "code": code, "name": name, "city": city});
     let reply = app.post("/api/v1/branches", body).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+    reply.id()
+}
+
+/// Creates a person customer dealing with `division_id` and returns its id.
+pub async fn customer(app: &TestApp, division_id: &str, last_name: &str) -> String {
+    let body = serde_json::json!({"kind": "person", "first_name": "Test", "last_name": last_name, "division_ids": [division_id]});
+    let reply = app.post("/api/v1/customers", body).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
     reply.id()
 }

@@ -1,0 +1,80 @@
+//! Checks on references into the organisation (divisions, branches, users)
+//! that every customers-domain input makes. The org tables belong to the
+//! auth crate; they are read here through the shared schema, not its API,
+//! so this crate depends on core alone.
+
+use diesel::prelude::*;
+use rapport_core::db::Conn;
+use rapport_core::db::schema::{branches, divisions, users};
+use rapport_core::principal::{Reach, Scope};
+use rapport_core::{Error, Problems, Result};
+
+/// Every id in `ids` (reported at `field[i]`) is an active division.
+pub fn ensure_divisions(conn: &mut Conn, field: &str, ids: &[String]) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let found: Vec<(String, bool)> = divisions::table
+        .filter(divisions::id.eq_any(ids))
+        .select((divisions::id, divisions::archived_at.is_not_null()))
+        .load(conn)?;
+    let mut problems = Problems::new();
+    for (i, id) in ids.iter().enumerate() {
+        match found.iter().find(|(f, _)| f == id) {
+            None => problems.push(format!("{field}[{i}]"), "not_found", format!("division {id} does not exist")),
+            Some((_, true)) => problems.push(format!("{field}[{i}]"), "archived", format!("division {id} is archived")),
+            Some(_) => {}
+        }
+    }
+    problems.into_result(())
+}
+
+/// `id` is an active division (reported at `field`).
+pub fn ensure_division(conn: &mut Conn, field: &str, id: &str) -> Result<()> {
+    ensure_divisions(conn, field, std::slice::from_ref(&id.to_owned())).map_err(|e| match e {
+        Error::Validation(mut errors) => {
+            for e in &mut errors {
+                field.clone_into(&mut e.field);
+            }
+            Error::Validation(errors)
+        }
+        other => other,
+    })
+}
+
+/// `id` is an active branch of `division_id` (reported at `field`).
+pub fn ensure_branch(conn: &mut Conn, field: &str, id: &str, division_id: &str) -> Result<()> {
+    let found: Option<(String, bool)> = branches::table
+        .filter(branches::id.eq(id))
+        .select((branches::division_id, branches::archived_at.is_not_null()))
+        .first(conn)
+        .optional()?;
+    match found {
+        None => Err(Error::invalid(field, "not_found", format!("branch {id} does not exist"))),
+        Some((_, true)) => Err(Error::invalid(field, "archived", format!("branch {id} is archived"))),
+        Some((d, _)) if d != division_id => {
+            Err(Error::invalid(field, "wrong_division", format!("branch {id} is not in division {division_id}")))
+        }
+        Some(_) => Ok(()),
+    }
+}
+
+/// `id` is an active user (reported at `field`).
+pub fn ensure_user(conn: &mut Conn, field: &str, id: &str) -> Result<()> {
+    let active: Option<bool> = users::table.filter(users::id.eq(id)).select(users::active).first(conn).optional()?;
+    match active {
+        None => Err(Error::invalid(field, "not_found", format!("user {id} does not exist"))),
+        Some(false) => Err(Error::invalid(field, "inactive", format!("user {id} is deactivated"))),
+        Some(true) => Ok(()),
+    }
+}
+
+/// A record being written must fall in the writer's reach: a division-scoped
+/// caller may only write records of their own division.
+pub fn ensure_division_in_reach(reach: &Reach, field: &str, division_id: &str) -> Result<()> {
+    match reach.scope {
+        Scope::All | Scope::Own => Ok(()),
+        _ if reach.covers(Some(division_id), None) => Ok(()),
+        _ => Err(Error::invalid(field, "outside_scope", "you may only write records of your own division")),
+    }
+}

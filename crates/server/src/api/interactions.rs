@@ -1,0 +1,233 @@
+//! `/api/v1/interactions` (and, from `setup`, the categories and
+//! categorisation rules that classify them).
+
+mod setup;
+
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use rapport_auth::policy::{self, Operation, Resource};
+use rapport_core::FieldError;
+use rapport_core::principal::{Credential, Reach, Scope};
+use rapport_customers::interaction::api::{
+    BulkInteractions, BulkResponse, CreateInteraction, InteractionListQuery, InteractionResponse, UpdateInteraction,
+};
+use rapport_customers::interaction::bulk::{self, BulkItem};
+use rapport_customers::interaction::{self, Author, store as interactions};
+
+use super::{CreateProblems, DeleteProblems, GetProblems, ListProblems, ListResponse, UpdateProblems, respond};
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiQuery, Caller, IfMatch, expected_version};
+use crate::state::AppState;
+
+/// Registers this module's routes.
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_interactions)
+        .service(create_interaction)
+        .service(ingest_interactions)
+        .service(get_interaction)
+        .service(update_interaction)
+        .service(delete_interaction);
+    setup::routes(cfg);
+}
+
+/// Who is writing and what they may touch. The customers a caller may link
+/// come from their role's customer read scope, without an API key's
+/// `customers:read`: linking by id reveals nothing about the customer.
+fn author(caller: &Caller, operation: Operation) -> Result<Author, ApiError> {
+    let reach = caller.reach(Resource::Interactions, operation)?;
+    let principal = &caller.principal;
+    // A role without customer access reaches no customer (a branch scope
+    // matches none: customers belong to divisions).
+    let customer_scope = policy::rule(principal.role, Resource::Customers, Operation::Read).unwrap_or(Scope::Branch);
+    let default_user_id = matches!(principal.credential, Credential::AccessToken).then(|| principal.user_id.clone());
+    Ok(Author { reach, customer_reach: Reach::new(principal, customer_scope), default_user_id })
+}
+
+/// List interactions (a customer's timeline).
+///
+/// Newest first by default. A division-scoped caller sees their division's
+/// interactions.
+#[utoipa::path(
+    tag = "interactions",
+    params(InteractionListQuery),
+    responses((status = 200, description = "One page of interactions", body = ListResponse<InteractionResponse>), ListProblems),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/interactions")]
+pub async fn list_interactions(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: ApiQuery<InteractionListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let reach = caller.reach(Resource::Interactions, Operation::Read)?;
+    let page = state.read(move |conn| interactions::list(conn, &reach, &query.0)).await?;
+    Ok(respond::page(page))
+}
+
+/// Record an interaction.
+///
+/// Without `category_id` the categorisation rules choose one
+/// (`category_origin: rule`). The customer is linked to the interaction's
+/// division. An `external_source`/`external_id` already stored is a 422
+/// `duplicate`.
+#[utoipa::path(
+    tag = "interactions",
+    request_body = CreateInteraction,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key; a repeat with the same body replays the first response")),
+    responses((status = 201, description = "Created", body = InteractionResponse,
+        headers(("Location" = String, description = "URL of the new interaction"), ("ETag" = String, description = "Version"))), CreateProblems),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[post("/interactions")]
+pub async fn create_interaction(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: ApiJson<CreateInteraction>,
+) -> Result<HttpResponse, ApiError> {
+    let author = author(&caller, Operation::Create)?;
+    let created = state.write(move |conn| interactions::create(conn, &caller.ctx, &author, body.0)).await?;
+    Ok(respond::created(&created, format!("/api/v1/interactions/{}", created.id), created.version))
+}
+
+/// Record up to 1,000 interactions at once.
+///
+/// For middleware. Each item is checked and stored on its own, as a single
+/// create would; the answer (200) lists one result per item in input
+/// order: `created` (with the new id), `duplicate` (its external id is
+/// stored already, or came earlier in the request; with the stored id) or
+/// `invalid` (with the reasons, fields named relative to the item; nothing
+/// of it was stored). A retried batch therefore creates nothing twice. More
+/// than 1,000 items is a 422 and a body over the size limit a 413; then
+/// nothing is stored.
+#[utoipa::path(
+    tag = "interactions",
+    request_body = BulkInteractions,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key; a repeat with the same body replays the first response")),
+    responses((status = 200, description = "One result per item", body = BulkResponse), CreateProblems),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[post("/interactions/bulk")]
+pub async fn ingest_interactions(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: ApiJson<BulkInteractions>,
+) -> Result<HttpResponse, ApiError> {
+    let author = author(&caller, Operation::Create)?;
+    let items = body.0.items;
+    if items.len() > bulk::MAX_ITEMS {
+        // Refused before parsing thousands of items.
+        return Err(ApiError::from(rapport_core::Error::invalid(
+            "items",
+            "out_of_range",
+            format!("items must hold 1 to {} interactions, got {}", bulk::MAX_ITEMS, items.len()),
+        )));
+    }
+    let items: Vec<BulkItem> = items.into_iter().map(parse_item).collect();
+    let response = state.write(move |conn| bulk::ingest(conn, &caller.ctx, &author, items)).await?;
+    Ok(HttpResponse::Ok().json(response))
+}
+
+/// Get an interaction.
+#[utoipa::path(
+    tag = "interactions",
+    params(("id" = String, Path, description = "Interaction id")),
+    responses((status = 200, description = "The interaction", body = InteractionResponse,
+        headers(("ETag" = String, description = "Version, for If-Match"))), GetProblems),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/interactions/{id}")]
+pub async fn get_interaction(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let reach = caller.reach(Resource::Interactions, Operation::Read)?;
+    let found = state.read(move |conn| interactions::get(conn, &reach, &id)).await?;
+    Ok(respond::one(&found, found.version))
+}
+
+/// Update an interaction.
+///
+/// Sales, service and call-centre agents may change only their own
+/// interactions. A category chosen by a rule is chosen again when the
+/// channel, subject or summary changes. Send the version you read as
+/// `If-Match` (or `version`).
+#[utoipa::path(
+    tag = "interactions",
+    request_body = UpdateInteraction,
+    params(("id" = String, Path, description = "Interaction id"),
+        ("If-Match" = Option<String>, Header, description = "ETag of the version being changed, e.g. \"3\"")),
+    responses((status = 200, description = "The updated interaction", body = InteractionResponse), UpdateProblems),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[patch("/interactions/{id}")]
+pub async fn update_interaction(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    if_match: IfMatch,
+    body: ApiJson<UpdateInteraction>,
+) -> Result<HttpResponse, ApiError> {
+    let author = author(&caller, Operation::Update)?;
+    let version = expected_version(if_match, body.0.version)?;
+    let updated =
+        state.write(move |conn| interaction::update(conn, &caller.ctx, &author, &id, version, body.0)).await?;
+    Ok(respond::one(&updated, updated.version))
+}
+
+/// Delete an interaction.
+#[utoipa::path(
+    tag = "interactions",
+    params(("id" = String, Path, description = "Interaction id"),
+        ("If-Match" = Option<String>, Header, description = "Only delete if still at this version")),
+    responses((status = 204, description = "Deleted"), DeleteProblems),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[delete("/interactions/{id}")]
+pub async fn delete_interaction(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    let reach = caller.reach(Resource::Interactions, Operation::Delete)?;
+    state.write(move |conn| interactions::delete(conn, &caller.ctx, &reach, &id, if_match.0)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// One bulk item, parsed as strictly as a single create's body; what is
+/// wrong with it is reported for the item alone.
+fn parse_item(value: serde_json::Value) -> BulkItem {
+    serde_path_to_error::deserialize::<_, CreateInteraction>(value).map_err(|err| {
+        let path = err.path().to_string();
+        vec![item_error(&path, &err.into_inner().to_string())]
+    })
+}
+
+/// A field error from serde's message, with the codes a body gets
+/// (`unknown_field`, `required`, `unknown_value`, `invalid_type`).
+fn item_error(path: &str, message: &str) -> FieldError {
+    // serde names the item itself `.`; errors about it get an empty field.
+    let path = if path == "." { "" } else { path };
+    let named = message.split('`').nth(1).unwrap_or_default();
+    // serde's path may already end at the named field (an unknown one) or
+    // stop at its parent (a missing one).
+    let at_parent = |name: &str| {
+        if path.is_empty() {
+            name.to_owned()
+        } else if path == name || path.ends_with(&format!(".{name}")) {
+            path.to_owned()
+        } else {
+            format!("{path}.{name}")
+        }
+    };
+    let (field, code) = if message.starts_with("unknown field") {
+        (at_parent(named), "unknown_field")
+    } else if message.starts_with("missing field") {
+        (at_parent(named), "required")
+    } else if message.starts_with("unknown variant") {
+        (path.to_owned(), "unknown_value")
+    } else {
+        (path.to_owned(), "invalid_type")
+    };
+    FieldError::new(field, code, message)
+}

@@ -1,0 +1,221 @@
+#!/usr/bin/env python3
+"""Bulk-ingestion benchmark: POST /api/v1/interactions/bulk in batches of 1,000.
+
+Builds the release binary (unless --no-build), starts it on a fresh database
+(a temp SQLite file, or a new PostgreSQL database dropped afterwards), loads
+the demo data, creates customers, categories and rules through the API, then
+posts BATCHES batches of 1,000 interactions from CLIENTS concurrent clients
+and prints interactions/s, batch latency (p50/p99) and a check that every
+item was created (each item has a unique external id, a customer, and no
+category, so the categorisation rules run on every one).
+
+    scripts/bench/interactions_bulk.py [--db sqlite|postgres] [--batches 40]
+        [--clients 2] [--customers 500] [--no-build]
+
+Traffic goes to 127.0.0.1 only; the run stops by itself.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+PORT = 18081
+PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
+PASSWORD = "Rapport-Demo-2026!"
+CHANNELS = ["call", "email", "meeting", "whatsapp", "sms", "visit", "social"]
+PHRASES = ["oil change", "service booking", "refund please", "price of the new model", "brake noise",
+           "warranty claim", "test drive", "invoice copy", "generator repair", "thank you"]
+
+
+def request(conn, method, path, body=None, token=None):
+    headers = {"content-type": "application/json"}
+    if token:
+        headers["authorization"] = f"Bearer {token}"
+    payload = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
+    conn.request(method, path, body=payload, headers=headers)
+    res = conn.getresponse()
+    data = res.read()
+    return res.status, (json.loads(data) if data else None)
+
+
+def expect(status, body, want, what):
+    if status != want:
+        sys.exit(f"{what}: expected {want}, got {status}: {body}")
+    return body
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    ap.add_argument("--batches", type=int, default=40)
+    ap.add_argument("--batch-size", type=int, default=1000)
+    ap.add_argument("--clients", type=int, default=2)
+    ap.add_argument("--customers", type=int, default=500)
+    ap.add_argument("--no-build", action="store_true")
+    args = ap.parse_args()
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    os.chdir(root)
+    if not args.no_build:
+        print("building release binary…", file=sys.stderr)
+        subprocess.run(["cargo", "build", "--release", "-q", "-p", "rapport-server"], check=True)
+    binary = os.path.join(root, "target/release/rapport")
+    work = tempfile.mkdtemp()
+    pg_db = f"rapport_bulk_{int(time.time())}"
+    url = os.path.join(work, "bench.db")
+    if args.db == "postgres":
+        subprocess.run(["psql", "-q", PG_ADMIN, "-c", f"CREATE DATABASE {pg_db}"], check=True, stdout=subprocess.DEVNULL)
+        url = f"postgres://postgres@127.0.0.1:5432/{pg_db}"
+    env = dict(os.environ, RAPPORT_JWT_SECRET="bench-secret-bench-secret-bench-secret-0123",
+               RAPPORT_ACCESS_TOKEN_TTL="3600", RAPPORT_LOG="warn")
+    server = None
+    try:
+        subprocess.run([binary, "seed", "--database-url", url, "--demo"], check=True, env=env,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        log = open(os.path.join(work, "server.log"), "w")
+        server = subprocess.Popen([binary, "serve", "--bind", f"127.0.0.1:{PORT}", "--database-url", url],
+                                  env=env, stdout=log, stderr=subprocess.STDOUT)
+        conn = wait_ready()
+        token = expect(*request(conn, "POST", "/api/v1/auth/login",
+                                {"email": "admin@demo.rapport.test", "password": PASSWORD}), 200, "login")["access_token"]
+        customers, division = setup(conn, token, args.customers)
+        payloads = [batch_body(b, args.batch_size, customers, division) for b in range(args.batches)]
+        result = run(payloads, token, args.clients)
+        rss = server_rss(server.pid)
+        report(args, result, rss)
+    finally:
+        if server:
+            server.terminate()
+            server.wait()
+        if args.db == "postgres":
+            subprocess.run(["psql", "-q", PG_ADMIN, "-c", f"DROP DATABASE IF EXISTS {pg_db} WITH (FORCE)"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def wait_ready():
+    for _ in range(100):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
+            status, _ = request(conn, "GET", "/readyz")
+            if status == 200:
+                return conn
+        except OSError:
+            pass
+        time.sleep(0.1)
+    sys.exit("server did not become ready")
+
+
+def setup(conn, token, n_customers):
+    divisions = expect(*request(conn, "GET", "/api/v1/divisions?limit=1", token=token), 200, "divisions")["data"]
+    division = divisions[0]["id"]
+    customers = []
+    for i in range(n_customers):
+        body = {"kind": "person", "first_name": "Bulk", "last_name": f"Customer {i}", "division_ids": [division]}
+        customers.append(expect(*request(conn, "POST", "/api/v1/customers", body, token), 201, "customer")["id"])
+    for i, words in enumerate([["oil change", "service booking"], ["refund", "warranty claim"], ["price", "test drive"],
+                               ["brake", "noise"], ["invoice"]]):
+        category = expect(*request(conn, "POST", "/api/v1/interaction-categories",
+                                   {"code": f"bench_{i}", "name": f"Bench {i}"}, token), 201, "category")["id"]
+        for channel in [None, "call"]:
+            rule = {"category_id": category, "keywords": words, "priority": 10 * i + (0 if channel else 5)}
+            if channel:
+                rule["channel"] = channel
+            expect(*request(conn, "POST", "/api/v1/categorisation-rules", rule, token), 201, "rule")
+    return customers, division
+
+
+def batch_body(batch, size, customers, division):
+    rng = random.Random(batch)
+    items = []
+    for i in range(size):
+        items.append({
+            "channel": rng.choice(CHANNELS),
+            "direction": rng.choice(["inbound", "outbound"]),
+            "customer_id": rng.choice(customers),
+            "division_id": division,
+            "subject": rng.choice(PHRASES).capitalize(),
+            "summary": f"Customer called about {rng.choice(PHRASES)}; follow-up agreed.",
+            "occurred_at": f"2026-{rng.randint(1, 10):02d}-{rng.randint(1, 28):02d}T{rng.randint(0, 23):02d}:00:00Z",
+            "duration_seconds": rng.randint(10, 1800),
+            "outcome": "answered",
+            "external_source": "bench",
+            "external_id": f"b{batch}-{i}",
+        })
+    return json.dumps({"items": items}).encode()
+
+
+def run(payloads, token, clients):
+    queue = list(enumerate(payloads))
+    lock = threading.Lock()
+    latencies, counts, failures = [], {"created": 0, "duplicate": 0, "invalid": 0}, []
+
+    def worker():
+        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)
+        while True:
+            with lock:
+                if not queue:
+                    return
+                _, body = queue.pop(0)
+            start = time.perf_counter()
+            status, reply = request(conn, "POST", "/api/v1/interactions/bulk", body, token)
+            elapsed = time.perf_counter() - start
+            with lock:
+                latencies.append(elapsed)
+                if status != 200:
+                    failures.append((status, reply))
+                    continue
+                for key, field in [("created", "created"), ("duplicate", "duplicates"), ("invalid", "invalid")]:
+                    counts[key] += reply[field]
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return {"wall": time.perf_counter() - start, "latencies": latencies, "counts": counts, "failures": failures}
+
+
+def server_rss(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS"):
+                    return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return 0
+
+
+def report(args, result, rss):
+    lat = sorted(result["latencies"])
+    total = result["counts"]["created"]
+    p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000
+    rev = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True, text=True).stdout.strip()
+    print(f"\nrapport {rev}, {args.db}, {args.batches} batches of {args.batch_size}, {args.clients} clients, "
+          f"{args.customers} customers, {os.cpu_count()} cores, load average before: "
+          f"{' '.join(open('/proc/loadavg').read().split()[:3])}\n")
+    print("| db | interactions/s | batch p50 | batch p99 | batches | created | duplicate | invalid | server RSS |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    print(f"| {args.db} | {total / result['wall']:.0f} | {p(0.5):.0f} ms | {p(0.99):.0f} ms | {len(lat)} | "
+          f"{total} | {result['counts']['duplicate']} | {result['counts']['invalid']} | {rss} MB |")
+    if result["failures"]:
+        print(f"\n{len(result['failures'])} batches failed, first: {result['failures'][0]}")
+    expected = args.batches * args.batch_size
+    if total != expected:
+        print(f"\nWARNING: {total} of {expected} interactions created")
+    print(f"mean batch: {statistics.mean(lat) * 1000:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
