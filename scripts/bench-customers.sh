@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DB=sqlite CUSTOMERS=1000000 DURATION=15 CONNECTIONS=16
+DB=sqlite CUSTOMERS=1000000 DURATION=15 CONNECTIONS=8
 while [ $# -gt 0 ]; do
   case "$1" in
     --db) DB=$2; shift 2 ;;

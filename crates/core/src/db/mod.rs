@@ -52,11 +52,16 @@ const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrati
 
 /// SQLite settings applied to every new connection. WAL lets readers run
 /// beside the writer; `journal_size_limit` keeps the `-wal` file bounded.
+/// A 16 MiB page cache per connection (the default is 2 MiB) keeps the hot
+/// index pages of a million-customer database in memory, and savepoint
+/// journals stay in memory rather than in temporary files.
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; \
     PRAGMA synchronous = NORMAL; \
     PRAGMA busy_timeout = 5000; \
     PRAGMA foreign_keys = ON; \
-    PRAGMA journal_size_limit = 67108864;";
+    PRAGMA journal_size_limit = 67108864; \
+    PRAGMA cache_size = -16384; \
+    PRAGMA temp_store = MEMORY;";
 
 /// Opens connections for the pool, choosing the backend from the URL.
 #[derive(Debug, Clone)]
