@@ -286,7 +286,12 @@ pub fn list(
 /// customers and probing it per row (seconds at a million customers).
 fn search<'a>(conn: &mut Conn, q: BoxedCustomers<'a>, needle: &str) -> Result<BoxedCustomers<'a>> {
     let exact: Option<Vec<String>> = if let Some(e164) = phone::normalize(needle) {
-        Some(customer_phones::table.filter(customer_phones::e164.eq(e164)).select(customer_phones::customer_id).load(conn)?)
+        Some(
+            customer_phones::table
+                .filter(customer_phones::e164.eq(e164))
+                .select(customer_phones::customer_id)
+                .load(conn)?,
+        )
     } else if needle.contains('@') {
         Some(
             customer_emails::table
