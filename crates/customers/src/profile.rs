@@ -7,7 +7,7 @@
 use chrono::NaiveDate;
 use diesel::dsl::{count_star, max, sql};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable};
+use diesel::sql_types::{BigInt, Bool, Nullable};
 use rapport_core::db::Conn;
 use rapport_core::db::schema::{assets, interactions, purchases, service_records};
 use rapport_core::money::Money;
@@ -164,35 +164,48 @@ fn division_filter(reach: &Reach) -> Option<Option<String>> {
     }
 }
 
+/// `(division, every division)` for a filter `division_id = $1 OR $2`:
+/// one statement shape for every scope, so the counts go in one round trip.
+fn division_binds(reach: &Reach) -> (String, bool) {
+    match division_filter(reach) {
+        None => (String::new(), true),
+        Some(division) => (division.unwrap_or_default(), false),
+    }
+}
+
 macro_rules! count_within {
-    ($conn:expr, $reach:expr, $table:ident, $customer:expr) => {{
-        let mut q =
-            $table::table.filter($table::customer_id.eq($customer.to_owned())).select(count_star()).into_boxed();
-        if let Some(division) = division_filter($reach) {
-            q = q.filter($table::division_id.eq(division.unwrap_or_default()));
-        }
-        q.first::<i64>($conn)
+    ($reach:expr, $table:ident, $customer:expr) => {{
+        let (division, every) = division_binds($reach);
+        $table::table
+            .filter($table::customer_id.eq($customer.to_owned()))
+            .filter($table::division_id.eq(division).or(every.into_sql::<Bool>()))
+            .select(count_star())
+            .single_value()
     }};
 }
 
 impl Totals {
+    /// The four counts in one statement (a profile is round-trip bound on PostgreSQL).
     fn load(conn: &mut Conn, reach: &ProfileReach, id: &str) -> Result<Totals> {
-        let assets = {
-            let mut q = assets::table
-                .filter(assets::customer_id.eq(id.to_owned()))
-                .filter(assets::archived_at.is_null())
-                .select(count_star())
-                .into_boxed();
-            if let Some(division) = division_filter(&reach.assets) {
-                q = q.filter(assets::division_id.eq(division.unwrap_or_default()));
-            }
-            q.first::<i64>(conn)?
-        };
-        Ok(Totals {
+        let (asset_division, every_asset) = division_binds(&reach.assets);
+        let assets = assets::table
+            .filter(assets::customer_id.eq(id.to_owned()))
+            .filter(assets::archived_at.is_null())
+            .filter(assets::division_id.eq(asset_division).or(every_asset.into_sql::<Bool>()))
+            .select(count_star())
+            .single_value();
+        let (assets, purchases, service_records, interactions) = diesel::select((
             assets,
-            purchases: count_within!(conn, &reach.purchases, purchases, id)?,
-            service_records: count_within!(conn, &reach.service_records, service_records, id)?,
-            interactions: count_within!(conn, &reach.interactions, interactions, id)?,
+            count_within!(&reach.purchases, purchases, id),
+            count_within!(&reach.service_records, service_records, id),
+            count_within!(&reach.interactions, interactions, id),
+        ))
+        .get_result::<(Option<i64>, Option<i64>, Option<i64>, Option<i64>)>(conn)?;
+        Ok(Totals {
+            assets: assets.unwrap_or(0),
+            purchases: purchases.unwrap_or(0),
+            service_records: service_records.unwrap_or(0),
+            interactions: interactions.unwrap_or(0),
         })
     }
 }
