@@ -28,7 +28,8 @@ pub enum Actor {
 }
 
 impl Actor {
-    fn kind(&self) -> &'static str {
+    /// The stored kind: `user`, `api_key`, `system` or `anonymous`.
+    pub fn kind(&self) -> &'static str {
         match self {
             Self::User(_) => "user",
             Self::ApiKey(_) => "api_key",
@@ -37,7 +38,8 @@ impl Actor {
         }
     }
 
-    fn id(&self) -> Option<&str> {
+    /// The acting user's or key's id.
+    pub fn id(&self) -> Option<&str> {
         match self {
             Self::User(id) | Self::ApiKey(id) => Some(id),
             Self::System | Self::Anonymous => None,

@@ -80,6 +80,16 @@ pub fn phone(problems: &mut Problems, field: &str, raw: &str) -> String {
     }
 }
 
+/// An ISO 3166-1 alpha-2 country code, upper-cased; recorded as
+/// `invalid_country` at `country_code` otherwise.
+pub fn country_code(problems: &mut Problems, raw: &str) -> String {
+    let code = raw.trim().to_ascii_uppercase();
+    if code.len() != 2 || !code.chars().all(|c| c.is_ascii_uppercase()) {
+        problems.push("country_code", "invalid_country", "country_code must be an ISO 3166-1 alpha-2 code such as NG");
+    }
+    code
+}
+
 /// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern and wraps it
 /// for a case-insensitive "contains" match on a lower-cased column.
 pub fn contains_pattern(needle: &str) -> String {

@@ -23,7 +23,7 @@ pub fn create(conn: &mut Conn, ctx: &WriteContext, input: CreateBranch) -> Resul
     let address = validate::optional_text(&mut problems, "address", input.address.as_deref(), 300);
     let city = validate::optional_text(&mut problems, "city", input.city.as_deref(), 100);
     let state = validate::optional_text(&mut problems, "state", input.state.as_deref(), 100);
-    let country_code = country(&mut problems, input.country_code.as_deref().unwrap_or("NG"));
+    let country_code = validate::country_code(&mut problems, input.country_code.as_deref().unwrap_or("NG"));
     let calendar_id = input.calendar_id.as_deref().map(|id| validate::id_ref(&mut problems, "calendar_id", id));
     problems.into_result(())?;
     ensure_division_usable(conn, "division_id", &division_id)?;
@@ -174,7 +174,7 @@ pub fn update(
     let address = changes.address.map(|a| validate::optional_text(&mut problems, "address", a.as_deref(), 300));
     let city = changes.city.map(|c| validate::optional_text(&mut problems, "city", c.as_deref(), 100));
     let state = changes.state.map(|s| validate::optional_text(&mut problems, "state", s.as_deref(), 100));
-    let country_code = changes.country_code.as_deref().map(|c| country(&mut problems, c));
+    let country_code = changes.country_code.as_deref().map(|c| validate::country_code(&mut problems, c));
     let calendar_id = changes.calendar_id.map(|c| c.map(|id| validate::id_ref(&mut problems, "calendar_id", &id)));
     problems.into_result(())?;
     if let Some(division_id) = division_id.as_deref().filter(|d| *d != before.division_id) {
@@ -243,14 +243,6 @@ pub fn delete(
             get(conn, id)
         },
     )
-}
-
-fn country(problems: &mut Problems, raw: &str) -> String {
-    let code = raw.trim().to_ascii_uppercase();
-    if code.len() != 2 || !code.chars().all(|c| c.is_ascii_uppercase()) {
-        problems.push("country_code", "invalid_country", "country_code must be an ISO 3166-1 alpha-2 code such as NG");
-    }
-    code
 }
 
 fn ensure_unique_code(conn: &mut Conn, code: &str, except: Option<&str>) -> Result<()> {

@@ -237,14 +237,6 @@ pub(crate) fn consents(
         .collect()
 }
 
-pub(crate) fn country(problems: &mut Problems, raw: &str) -> String {
-    let code = raw.trim().to_ascii_uppercase();
-    if code.len() != 2 || !code.chars().all(|c| c.is_ascii_uppercase()) {
-        problems.push("country_code", "invalid_country", "country_code must be an ISO 3166-1 alpha-2 code such as NG");
-    }
-    code
-}
-
 pub(crate) fn language(problems: &mut Problems, raw: Option<&str>) -> Option<String> {
     let lang = raw.map(str::trim).filter(|l| !l.is_empty())?.to_ascii_lowercase();
     let ok = (2..=8).contains(&lang.len()) && lang.chars().all(|c| c.is_ascii_lowercase() || c == '-');

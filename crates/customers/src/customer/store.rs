@@ -364,7 +364,7 @@ fn apply(
     let source = text(&mut problems, "source", changes.source, &before.source, 60);
     let notes = text(&mut problems, "notes", changes.notes, &before.notes, 5000);
     let country_code = match changes.country_code.as_deref() {
-        Some(c) => input::country(&mut problems, c),
+        Some(c) => validate::country_code(&mut problems, c),
         None => before.country_code.clone(),
     };
     let owner_id = match changes.owner_id {
@@ -653,7 +653,7 @@ impl Valid {
             address_line: validate::optional_text(problems, "address_line", input.address_line.as_deref(), 300),
             city: validate::optional_text(problems, "city", input.city.as_deref(), 100),
             state: validate::optional_text(problems, "state", input.state.as_deref(), 100),
-            country_code: input::country(problems, input.country_code.as_deref().unwrap_or("NG")),
+            country_code: validate::country_code(problems, input.country_code.as_deref().unwrap_or("NG")),
             source: validate::optional_text(problems, "source", input.source.as_deref(), 60),
             owner_id: input.owner_id.as_deref().map(|o| validate::id_ref(problems, "owner_id", o)),
             tags: input::tags(problems, &input.tags),

@@ -9,7 +9,7 @@
 //! the gain over per-item inserts and what the audit trail costs.
 
 use diesel::prelude::*;
-use rapport_core::audit::{Action, Actor, WriteContext};
+use rapport_core::audit::{Action, WriteContext};
 use rapport_core::db::Conn;
 use rapport_core::db::schema::{audit_log, change_events, interactions};
 use rapport_core::{Error, Result, ids, time};
@@ -56,12 +56,7 @@ struct EventRow<'a> {
 /// event. Any failure fails the whole call; run it in a savepoint.
 pub(crate) fn insert_all(conn: &mut Conn, ctx: &WriteContext, prepared: Vec<Prepared>) -> Result<()> {
     let now = time::now();
-    let (actor_kind, actor_id) = match &ctx.actor {
-        Actor::User(id) => ("user", Some(id.as_str())),
-        Actor::ApiKey(id) => ("api_key", Some(id.as_str())),
-        Actor::System => ("system", None),
-        Actor::Anonymous => ("anonymous", None),
-    };
+    let (actor_kind, actor_id) = (ctx.actor.kind(), ctx.actor.id());
     let mut rows: Vec<InteractionRow> = Vec::with_capacity(prepared.len());
     let mut audits = Vec::with_capacity(prepared.len());
     let mut events = Vec::with_capacity(prepared.len());

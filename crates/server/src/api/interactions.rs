@@ -206,28 +206,10 @@ fn parse_item(value: serde_json::Value) -> BulkItem {
 /// A field error from serde's message, with the codes a body gets
 /// (`unknown_field`, `required`, `unknown_value`, `invalid_type`).
 fn item_error(path: &str, message: &str) -> FieldError {
+    let mut error = crate::extract::field_error(path, message);
     // serde names the item itself `.`; errors about it get an empty field.
-    let path = if path == "." { "" } else { path };
-    let named = message.split('`').nth(1).unwrap_or_default();
-    // serde's path may already end at the named field (an unknown one) or
-    // stop at its parent (a missing one).
-    let at_parent = |name: &str| {
-        if path.is_empty() {
-            name.to_owned()
-        } else if path == name || path.ends_with(&format!(".{name}")) {
-            path.to_owned()
-        } else {
-            format!("{path}.{name}")
-        }
-    };
-    let (field, code) = if message.starts_with("unknown field") {
-        (at_parent(named), "unknown_field")
-    } else if message.starts_with("missing field") {
-        (at_parent(named), "required")
-    } else if message.starts_with("unknown variant") {
-        (path.to_owned(), "unknown_value")
-    } else {
-        (path.to_owned(), "invalid_type")
-    };
-    FieldError::new(field, code, message)
+    if error.field == "." {
+        error.field.clear();
+    }
+    error
 }

@@ -8,6 +8,7 @@ mod precondition;
 mod query;
 
 pub use body::ApiJson;
+pub(crate) use body::field_error;
 pub use caller::{Caller, Visitor, bearer, client_addr};
 pub use field_filters::WithFieldFilters;
 pub use precondition::{IfMatch, etag, expected_version};
