@@ -9,8 +9,20 @@ and prints interactions/s, batch latency (p50/p99) and a check that every
 item was created (each item has a unique external id, a customer, and no
 category, so the categorisation rules run on every one).
 
+With --synthetic-customers N the database is first loaded with N synthetic
+customers (each with a vehicle, a purchase and five interactions: the issue's
+scale is N = 1,000,000, so 5M interactions already stored) and the items go to
+random ones of them instead of customers created through the API.
+
+--dates says when the items happened: `live` (the default) is middleware
+forwarding calls and messages as they happen, batch b holding minute b of a
+busy contact centre (dates at random within that minute, so each batch is
+later than the one before); `backfill` is a history import with dates spread
+at random over ten months, the worst case for the date-ordered indexes.
+
     scripts/bench/interactions_bulk.py [--db sqlite|postgres] [--batches 40]
-        [--clients 2] [--customers 500] [--no-build]
+        [--clients 2] [--customers 500] [--synthetic-customers N]
+        [--dates live|backfill] [--no-build]
 
 Traffic goes to 127.0.0.1 only; the run stops by itself.
 """
@@ -60,6 +72,11 @@ def main():
     ap.add_argument("--batch-size", type=int, default=1000)
     ap.add_argument("--clients", type=int, default=2)
     ap.add_argument("--customers", type=int, default=500)
+    ap.add_argument("--synthetic-customers", type=int, default=0)
+    ap.add_argument("--dates", choices=["live", "backfill"], default="live")
+    ap.add_argument("--seed-cache", metavar="DIR",
+                    help="keep the seeded database and start from it next time: a copy in DIR (SQLite), "
+                         "a template database rapport_bulk_seed_N (PostgreSQL)")
     ap.add_argument("--no-build", action="store_true")
     args = ap.parse_args()
 
@@ -72,23 +89,42 @@ def main():
     work = tempfile.mkdtemp()
     pg_db = f"rapport_bulk_{int(time.time())}"
     url = os.path.join(work, "bench.db")
+    pg_template = f"rapport_bulk_seed_{args.synthetic_customers}"
+    pg_cached = args.db == "postgres" and args.seed_cache and pg_has_database(pg_template)
     if args.db == "postgres":
-        subprocess.run(["psql", "-q", PG_ADMIN, "-c", f"CREATE DATABASE {pg_db}"], check=True, stdout=subprocess.DEVNULL)
+        template = f" TEMPLATE {pg_template}" if pg_cached else ""
+        subprocess.run(["psql", "-q", PG_ADMIN, "-c", f"CREATE DATABASE {pg_db}{template}"], check=True,
+                       stdout=subprocess.DEVNULL)
         url = f"postgres://postgres@127.0.0.1:5432/{pg_db}"
     env = dict(os.environ, RAPPORT_JWT_SECRET="bench-secret-bench-secret-bench-secret-0123",
                RAPPORT_ACCESS_TOKEN_TTL="3600", RAPPORT_LOG="warn")
     server = None
     try:
-        subprocess.run([binary, "seed", "--database-url", url, "--demo"], check=True, env=env,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        seed = [binary, "seed", "--database-url", url, "--demo"]
+        if args.synthetic_customers:
+            seed += ["--synthetic-customers", str(args.synthetic_customers)]
+            print(f"seeding {args.synthetic_customers} synthetic customers…", file=sys.stderr)
+        started = time.perf_counter()
+        cached = args.seed_cache and os.path.join(args.seed_cache, f"seed-{args.synthetic_customers}.db")
+        if cached and args.db == "sqlite" and os.path.exists(cached):
+            shutil.copyfile(cached, url)
+        elif not pg_cached:
+            subprocess.run(seed, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if cached and args.db == "sqlite":
+                os.makedirs(args.seed_cache, exist_ok=True)
+                shutil.copyfile(url, cached)
+            elif args.seed_cache and args.db == "postgres":
+                subprocess.run(["psql", "-q", PG_ADMIN, "-c", f"CREATE DATABASE {pg_template} TEMPLATE {pg_db}"],
+                               check=True, stdout=subprocess.DEVNULL)
+        args.seed_secs = time.perf_counter() - started
         log = open(os.path.join(work, "server.log"), "w")
         server = subprocess.Popen([binary, "serve", "--bind", f"127.0.0.1:{PORT}", "--database-url", url],
                                   env=env, stdout=log, stderr=subprocess.STDOUT)
         conn = wait_ready()
         token = expect(*request(conn, "POST", "/api/v1/auth/login",
                                 {"email": "admin@demo.rapport.test", "password": PASSWORD}), 200, "login")["access_token"]
-        customers, division = setup(conn, token, args.customers)
-        payloads = [batch_body(b, args.batch_size, customers, division) for b in range(args.batches)]
+        customers, division = setup(conn, token, args.customers, args.synthetic_customers)
+        payloads = [batch_body(b, args.batch_size, customers, division, args.dates) for b in range(args.batches)]
         result = run(payloads, token, args.clients)
         rss = server_rss(server.pid)
         report(args, result, rss)
@@ -102,8 +138,14 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
 
 
+def pg_has_database(name):
+    found = subprocess.run(["psql", "-Atq", PG_ADMIN, "-c", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    return found == "1"
+
+
 def wait_ready():
-    for _ in range(100):
+    for _ in range(600):
         try:
             conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
             status, _ = request(conn, "GET", "/readyz")
@@ -115,11 +157,23 @@ def wait_ready():
     sys.exit("server did not become ready")
 
 
-def setup(conn, token, n_customers):
-    divisions = expect(*request(conn, "GET", "/api/v1/divisions?limit=1", token=token), 200, "divisions")["data"]
-    division = divisions[0]["id"]
-    customers = []
-    for i in range(n_customers):
+def synthetic_customer_id(i):
+    """rapport_customers::synthetic::customer_id"""
+    return f"00000000-0000-7000-8000-{i:012d}"
+
+
+def setup(conn, token, n_customers, n_synthetic):
+    if n_synthetic:
+        first = expect(*request(conn, "GET", f"/api/v1/customers/{synthetic_customer_id(0)}", token=token),
+                       200, "synthetic customer")
+        division = first["division_ids"][0]
+        rng = random.Random(7)
+        customers = [synthetic_customer_id(rng.randrange(n_synthetic)) for _ in range(max(n_customers, 10_000))]
+    else:
+        divisions = expect(*request(conn, "GET", "/api/v1/divisions?limit=1", token=token), 200, "divisions")["data"]
+        division = divisions[0]["id"]
+        customers = []
+    for i in range(0 if n_synthetic else n_customers):
         body = {"kind": "person", "first_name": "Bulk", "last_name": f"Customer {i}", "division_ids": [division]}
         customers.append(expect(*request(conn, "POST", "/api/v1/customers", body, token), 201, "customer")["id"])
     for i, words in enumerate([["oil change", "service booking"], ["refund", "warranty claim"], ["price", "test drive"],
@@ -134,7 +188,17 @@ def setup(conn, token, n_customers):
     return customers, division
 
 
-def batch_body(batch, size, customers, division):
+LIVE_START = time.time() - 86400
+
+
+def occurred_at(rng, dates, batch):
+    if dates == "backfill":
+        return f"2026-{rng.randint(1, 10):02d}-{rng.randint(1, 28):02d}T{rng.randint(0, 23):02d}:00:00Z"
+    moment = LIVE_START + 60 * batch + rng.uniform(0, 60)
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(moment))
+
+
+def batch_body(batch, size, customers, division, dates):
     rng = random.Random(batch)
     items = []
     for i in range(size):
@@ -145,7 +209,7 @@ def batch_body(batch, size, customers, division):
             "division_id": division,
             "subject": rng.choice(PHRASES).capitalize(),
             "summary": f"Customer called about {rng.choice(PHRASES)}; follow-up agreed.",
-            "occurred_at": f"2026-{rng.randint(1, 10):02d}-{rng.randint(1, 28):02d}T{rng.randint(0, 23):02d}:00:00Z",
+            "occurred_at": occurred_at(rng, dates, batch),
             "duration_seconds": rng.randint(10, 1800),
             "outcome": "answered",
             "external_source": "bench",
@@ -202,8 +266,10 @@ def report(args, result, rss):
     total = result["counts"]["created"]
     p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000
     rev = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True, text=True).stdout.strip()
-    print(f"\nrapport {rev}, {args.db}, {args.batches} batches of {args.batch_size}, {args.clients} clients, "
-          f"{args.customers} customers, {os.cpu_count()} cores, load average before: "
+    scale = (f"{args.synthetic_customers} synthetic customers (+{args.synthetic_customers * 5} interactions, "
+             f"seeded in {args.seed_secs:.0f}s)" if args.synthetic_customers else f"{args.customers} customers")
+    print(f"\nrapport {rev}, {args.db}, {args.dates} dates, {args.batches} batches of {args.batch_size}, "
+          f"{args.clients} clients, {scale}, {os.cpu_count()} cores, load average before: "
           f"{' '.join(open('/proc/loadavg').read().split()[:3])}\n")
     print("| db | interactions/s | batch p50 | batch p99 | batches | created | duplicate | invalid | server RSS |")
     print("|---|---|---|---|---|---|---|---|---|")

@@ -60,6 +60,22 @@ impl AppState {
         })
         .await??)
     }
+
+    /// Runs `f` on the write connection, on the blocking pool, without
+    /// opening a transaction: for work that opens its own (bulk ingestion
+    /// commits its items together and, should that fail, one by one).
+    pub async fn with_writer<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut Conn) -> rapport_core::Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.db.clone();
+        Ok(web::block(move || {
+            let mut conn = db.write()?;
+            f(&mut conn)
+        })
+        .await??)
+    }
 }
 
 /// Runs CPU-heavy work (password hashing) on the blocking pool, without

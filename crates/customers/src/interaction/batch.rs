@@ -1,8 +1,9 @@
 //! Writing many prepared interactions in a few statements: the rows, their
-//! audit entries and their change events each go in as multi-row inserts.
+//! audit entries and their change events each go in with one `COPY` per
+//! table on PostgreSQL and as multi-row inserts on SQLite.
 //!
-//! The multi-connection cannot express a multi-row insert, so this is one
-//! of the `per_backend!` uses (listed in docs/architecture.md). Each
+//! The multi-connection can express neither, so this matches on the
+//! connection (listed in docs/architecture.md). Each
 //! interaction gets one audit entry and one change event, like
 //! `audit::record` writes; the audit entry names the change event instead
 //! of repeating the record. Measured: see docs/benchmarks.md (2026-11-23) for
@@ -19,8 +20,8 @@ use super::rows::InteractionRow;
 use super::store::ENTITY;
 use crate::customer::link_division;
 
-/// Rows per statement: 20 columns × 500 stays well inside SQLite's 32,766
-/// and PostgreSQL's 65,535 bound parameters.
+/// Rows per SQLite statement: 20 columns × 500 stays well inside its
+/// 32,766 bound parameters.
 const CHUNK: usize = 500;
 
 #[derive(Insertable)]
@@ -91,18 +92,27 @@ pub(crate) fn insert_all(conn: &mut Conn, ctx: &WriteContext, prepared: Vec<Prep
         links.extend(link);
         rows.push(row);
     }
-    rapport_core::per_backend!(conn, c => {
-        for chunk in rows.chunks(CHUNK) {
-            diesel::insert_into(interactions::table).values(chunk).execute(c)?;
+    match conn {
+        // COPY: one statement per table, sent in the binary format, with
+        // nothing to parse or plan per row (multi-row INSERTs spent much
+        // of PostgreSQL's time in the parser and planner).
+        Conn::Postgres(c) => {
+            diesel::copy_from(interactions::table).from_insertable(&rows).execute(c)?;
+            diesel::copy_from(audit_log::table).from_insertable(&audits).execute(c)?;
+            diesel::copy_from(change_events::table).from_insertable(&events).execute(c)?;
         }
-        for chunk in audits.chunks(CHUNK) {
-            diesel::insert_into(audit_log::table).values(chunk).execute(c)?;
+        Conn::Sqlite(c) => {
+            for chunk in rows.chunks(CHUNK) {
+                diesel::insert_into(interactions::table).values(chunk).execute(c)?;
+            }
+            for chunk in audits.chunks(CHUNK) {
+                diesel::insert_into(audit_log::table).values(chunk).execute(c)?;
+            }
+            for chunk in events.chunks(CHUNK) {
+                diesel::insert_into(change_events::table).values(chunk).execute(c)?;
+            }
         }
-        for chunk in events.chunks(CHUNK) {
-            diesel::insert_into(change_events::table).values(chunk).execute(c)?;
-        }
-        Ok::<(), Error>(())
-    })?;
+    }
     // Distinct pairs only (see bulk.rs), so few.
     for (customer_id, division_id) in links {
         link_division(conn, &customer_id, &division_id)?;

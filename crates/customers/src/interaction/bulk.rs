@@ -3,11 +3,13 @@
 //!
 //! Every reference is looked up once for the whole request (see
 //! [`Lookups`]), so the cost per item is its share of a few multi-row
-//! inserts. An item is all or nothing: items that pass every check are
-//! written together inside a savepoint, and should the database refuse that
-//! (a race with another request), each is written again in its own
-//! savepoint, so a failure leaves nothing of the failing item and touches no
-//! other. An item whose external id is already stored (or came earlier in
+//! inserts. The checks ([`plan`]) run on a read connection and only the
+//! writes ([`store`]) hold SQLite's one write connection, so one request's
+//! checks overlap another's writes. An item is all or nothing: items that
+//! pass every check are written together in one transaction, and should the
+//! database refuse that (a race with another request), that transaction is
+//! rolled back and each item is written again in a savepoint of its own, so
+//! a failure leaves nothing of the failing item and touches no other. An item whose external id is already stored (or came earlier in
 //! the request) is a `duplicate` carrying the stored id, so a retried batch
 //! is safe.
 
@@ -37,9 +39,15 @@ enum Stage {
     Done(BulkItemResult),
 }
 
-/// Records `items`; the result lists one outcome per item in input order.
-/// More than [`MAX_ITEMS`] (or none) is refused as a whole.
-pub fn ingest(conn: &mut Conn, ctx: &WriteContext, author: &Author, items: Vec<BulkItem>) -> Result<BulkResponse> {
+/// A request checked and ready to write: each item either prepared or
+/// already decided (invalid, duplicate).
+pub struct Plan {
+    stages: Vec<Stage>,
+}
+
+/// Checks `items` against what is stored; reads only. More than
+/// [`MAX_ITEMS`] (or none) is refused as a whole.
+pub fn plan(conn: &mut Conn, author: &Author, items: Vec<BulkItem>) -> Result<Plan> {
     if items.is_empty() || items.len() > MAX_ITEMS {
         return Err(Error::invalid(
             "items",
@@ -86,7 +94,18 @@ pub fn ingest(conn: &mut Conn, ctx: &WriteContext, author: &Author, items: Vec<B
         };
         stages.push(stage);
     }
-    let results = store(conn, ctx, stages)?;
+    Ok(Plan { stages })
+}
+
+/// Writes a [`plan`]; the result lists one outcome per item in input order.
+/// What changed since the plan was made (an external id stored by a
+/// concurrent request, a customer deleted) fails only the items concerned.
+///
+/// Opens its own transactions: given a connection outside any, the first
+/// attempt needs no savepoint (whose journal cost a few per cent of a bulk
+/// request); inside one, they become savepoints and it works the same.
+pub fn store(conn: &mut Conn, ctx: &WriteContext, plan: Plan) -> Result<BulkResponse> {
+    let results = write(conn, ctx, plan.stages)?;
     let count = |status| results.iter().filter(|r| r.status == status).count();
     Ok(BulkResponse {
         created: count(BulkStatus::Created),
@@ -96,16 +115,16 @@ pub fn ingest(conn: &mut Conn, ctx: &WriteContext, author: &Author, items: Vec<B
     })
 }
 
-/// Writes the ready items: all at once inside one savepoint, which is what
+/// Writes the ready items: all at once in one transaction, which is what
 /// almost always happens since every check has been made; when the
 /// database still refuses (a concurrent request stored the same external
-/// id, a customer was deleted meanwhile), that savepoint is rolled back and
-/// each item is written in its own, so only the offending items fail.
-fn store(conn: &mut Conn, ctx: &WriteContext, stages: Vec<Stage>) -> Result<Vec<BulkItemResult>> {
+/// id, a customer was deleted meanwhile), that is rolled back and each item
+/// is written in a savepoint of its own, so only the offending items fail.
+fn write(conn: &mut Conn, ctx: &WriteContext, stages: Vec<Stage>) -> Result<Vec<BulkItemResult>> {
     let ready: Vec<Prepared> =
         stages.iter().filter_map(|s| if let Stage::Ready(p) = s { Some((**p).clone()) } else { None }).collect();
     if ready.is_empty() {
-        return store_each(conn, ctx, stages);
+        return conn.transaction(|c| store_each(c, ctx, stages));
     }
     match conn.transaction(|c| batch::insert_all(c, ctx, ready)) {
         Ok(()) => Ok(stages
@@ -118,7 +137,7 @@ fn store(conn: &mut Conn, ctx: &WriteContext, stages: Vec<Stage>) -> Result<Vec<
                 }
             })
             .collect()),
-        Err(Error::Conflict { .. }) => store_each(conn, ctx, stages),
+        Err(Error::Conflict { .. }) => conn.transaction(|c| store_each(c, ctx, stages)),
         Err(e) => Err(e),
     }
 }

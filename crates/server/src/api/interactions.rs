@@ -122,7 +122,10 @@ pub async fn ingest_interactions(
         )));
     }
     let items: Vec<BulkItem> = items.into_iter().map(parse_item).collect();
-    let response = state.write(move |conn| bulk::ingest(conn, &caller.ctx, &author, items)).await?;
+    // Checked on a read connection, so that only the writes wait for
+    // SQLite's one writer.
+    let plan = state.read(move |conn| bulk::plan(conn, &author, items)).await?;
+    let response = state.with_writer(move |conn| bulk::store(conn, &caller.ctx, plan)).await?;
     Ok(HttpResponse::Ok().json(response))
 }
 
