@@ -7,6 +7,7 @@
 //! entered once.
 
 pub mod api;
+pub mod business;
 mod rows;
 pub mod store;
 
