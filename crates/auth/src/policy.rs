@@ -46,11 +46,17 @@ pub enum Resource {
     CategorisationRules,
     /// `/custom-fields`: definitions.
     CustomFields,
+    /// `/leads`: leads, their stage moves and history.
+    Leads,
+    /// `/pipelines`: pipelines, their stages and boards.
+    Pipelines,
+    /// `/lost-reasons`.
+    LostReasons,
 }
 
 impl Resource {
     /// Every resource, in table order.
-    pub const ALL: [Resource; 17] = [
+    pub const ALL: [Resource; 20] = [
         Resource::Divisions,
         Resource::Branches,
         Resource::Calendars,
@@ -68,6 +74,9 @@ impl Resource {
         Resource::InteractionCategories,
         Resource::CategorisationRules,
         Resource::CustomFields,
+        Resource::Leads,
+        Resource::Pipelines,
+        Resource::LostReasons,
     ];
 
     /// The name used in `docs/security.md`.
@@ -90,6 +99,9 @@ impl Resource {
             Resource::InteractionCategories => "interaction_categories",
             Resource::CategorisationRules => "categorisation_rules",
             Resource::CustomFields => "custom_fields",
+            Resource::Leads => "leads",
+            Resource::Pipelines => "pipelines",
+            Resource::LostReasons => "lost_reasons",
         }
     }
 
@@ -106,6 +118,7 @@ impl Resource {
             Resource::Assets | Resource::ServiceRules | Resource::ServiceRecords => "assets",
             Resource::Purchases => "purchases",
             Resource::Interactions | Resource::InteractionCategories | Resource::CategorisationRules => "interactions",
+            Resource::Leads | Resource::Pipelines | Resource::LostReasons => "leads",
         }
     }
 }
@@ -209,6 +222,18 @@ pub const MATRIX: &[Rule] = &[
     (Resource::CustomFields, Operation::Create, [A, N, N, N, N, N, N, N]),
     (Resource::CustomFields, Operation::Update, [A, N, N, N, N, N, N, N]),
     (Resource::CustomFields, Operation::Delete, [A, N, N, N, N, N, N, N]),
+    (Resource::Leads,     Operation::Read,   [A, A, D, O, N, O, A, A]),
+    (Resource::Leads,     Operation::Create, [A, A, D, O, N, O, N, A]),
+    (Resource::Leads,     Operation::Update, [A, A, D, O, N, O, N, A]),
+    (Resource::Leads,     Operation::Delete, [A, A, D, N, N, N, N, N]),
+    (Resource::Pipelines, Operation::Read,   [A, A, A, A, A, A, A, A]),
+    (Resource::Pipelines, Operation::Create, [A, N, D, N, N, N, N, N]),
+    (Resource::Pipelines, Operation::Update, [A, N, D, N, N, N, N, N]),
+    (Resource::Pipelines, Operation::Delete, [A, N, D, N, N, N, N, N]),
+    (Resource::LostReasons, Operation::Read,   [A, A, A, A, A, A, A, A]),
+    (Resource::LostReasons, Operation::Create, [A, N, N, N, N, N, N, N]),
+    (Resource::LostReasons, Operation::Update, [A, N, N, N, N, N, N, N]),
+    (Resource::LostReasons, Operation::Delete, [A, N, N, N, N, N, N, N]),
 ];
 
 /// The scope `role` has for `operation` on `resource`, if any.

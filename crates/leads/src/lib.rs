@@ -1,1 +1,16 @@
-//! The leads domain (arrives with its own issue).
+//! The leads domain: pipelines per division with ordered stages (open, won
+//! and lost kinds), lost reasons, leads with their stage history and
+//! follow-up cadence, and the pipeline board.
+//!
+//! Every store function takes a [`Reach`](rapport_core::principal::Reach)
+//! and applies it in its queries: a lead outside the caller's reach is "not
+//! found". It builds on the customers crate (linked customers, custom
+//! fields) and never the other way round. Nothing here knows about HTTP.
+
+pub mod kinds;
+pub mod lead;
+pub mod lost_reason;
+pub mod pipeline;
+pub mod synthetic;
+
+pub use kinds::{LeadSource, LeadStatus, StageKind};

@@ -68,6 +68,10 @@ pub struct ServeArgs {
     /// behind a proxy that sets them; otherwise clients could forge it).
     #[arg(long, env = "RAPPORT_TRUST_PROXY")]
     pub trust_proxy: bool,
+    /// The company's IANA time zone: where a day starts for the follow-up
+    /// lists (overdue, due today, upcoming).
+    #[arg(long, env = "RAPPORT_COMPANY_TIME_ZONE", default_value = "Africa/Lagos")]
+    pub company_time_zone: chrono_tz::Tz,
     /// Load the demo data (idempotent) before serving.
     #[arg(long, env = "RAPPORT_DEMO")]
     pub demo: bool,
@@ -82,11 +86,18 @@ pub struct HttpConfig {
     pub cors_origins: Vec<String>,
     /// Whether to believe forwarding headers for the client address.
     pub trust_proxy: bool,
+    /// The company's time zone, where follow-up days start.
+    pub company_time_zone: chrono_tz::Tz,
 }
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        Self { max_body_bytes: 1_048_576, cors_origins: Vec::new(), trust_proxy: false }
+        Self {
+            max_body_bytes: 1_048_576,
+            cors_origins: Vec::new(),
+            trust_proxy: false,
+            company_time_zone: chrono_tz::Africa::Lagos,
+        }
     }
 }
 
@@ -97,6 +108,7 @@ impl ServeArgs {
             max_body_bytes: self.max_body_bytes,
             cors_origins: self.cors_origins.iter().map(|o| o.trim().to_owned()).filter(|o| !o.is_empty()).collect(),
             trust_proxy: self.trust_proxy,
+            company_time_zone: self.company_time_zone,
         }
     }
 

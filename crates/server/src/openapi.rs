@@ -29,7 +29,9 @@ use utoipa::{Modify, OpenApi};
         (name = "assets", description = "Vehicles, generators and other assets customers own; readings; service rules"),
         (name = "service", description = "Service records per asset"),
         (name = "purchases", description = "Invoices from the ERP or entered by hand"),
-        (name = "interactions", description = "The interaction timeline: calls, emails, meetings, WhatsApp, SMS, visits, social")
+        (name = "interactions", description = "The interaction timeline: calls, emails, meetings, WhatsApp, SMS, visits, social"),
+        (name = "pipelines", description = "Sales pipelines per division, their ordered stages and the board"),
+        (name = "leads", description = "Leads, stage moves and history, follow-up lists, lost reasons")
     ),
     components(schemas(crate::error::Problem, rapport_core::FieldError)),
     modifiers(&SecuritySchemes)

@@ -456,6 +456,163 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    pipelines (id) {
+        id -> Text,
+        division_id -> Text,
+        name -> Text,
+        archived_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    pipeline_stages (id) {
+        id -> Text,
+        pipeline_id -> Text,
+        position -> Integer,
+        name -> Text,
+        kind -> Text,
+        win_probability -> Integer,
+        follow_up_minutes -> Nullable<Integer>,
+        archived_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    lost_reasons (id) {
+        id -> Text,
+        name -> Text,
+        position -> Integer,
+        archived_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    leads (id) {
+        id -> Text,
+        customer_id -> Nullable<Text>,
+        prospect_name -> Nullable<Text>,
+        prospect_phone -> Nullable<Text>,
+        prospect_email -> Nullable<Text>,
+        source -> Text,
+        division_id -> Text,
+        branch_id -> Nullable<Text>,
+        product_interest -> Nullable<Text>,
+        currency -> Nullable<Text>,
+        expected_value_minor -> Nullable<BigInt>,
+        expected_close_on -> Nullable<Date>,
+        owner_id -> Nullable<Text>,
+        created_by -> Nullable<Text>,
+        pipeline_id -> Text,
+        stage_id -> Text,
+        status -> Text,
+        lost_reason_id -> Nullable<Text>,
+        lost_note -> Nullable<Text>,
+        score -> Nullable<Integer>,
+        notes -> Nullable<Text>,
+        next_follow_up_at -> Nullable<Timestamp>,
+        follow_up_minutes -> Nullable<Integer>,
+        external_source -> Nullable<Text>,
+        external_id -> Nullable<Text>,
+        closed_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        archived_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    lead_conversions (lead_id) {
+        lead_id -> Text,
+        customer_id -> Text,
+        purchase_id -> Nullable<Text>,
+        asset_id -> Nullable<Text>,
+        converted_by -> Nullable<Text>,
+        converted_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    lead_stage_history (id) {
+        id -> Text,
+        lead_id -> Text,
+        from_stage_id -> Nullable<Text>,
+        to_stage_id -> Text,
+        moved_by -> Nullable<Text>,
+        entered_at -> Timestamp,
+        left_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    lead_assignment_rules (id) {
+        id -> Text,
+        division_id -> Text,
+        branch_id -> Nullable<Text>,
+        mode -> Text,
+        user_id -> Nullable<Text>,
+        active -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    lead_assignment_members (rule_id, user_id) {
+        rule_id -> Text,
+        user_id -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    lead_assignment_cursors (rule_id) {
+        rule_id -> Text,
+        last_position -> Integer,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Text,
+        user_id -> Text,
+        kind -> Text,
+        entity_type -> Text,
+        entity_id -> Text,
+        payload -> Text,
+        created_at -> Timestamp,
+        read_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    intake_sources (id) {
+        id -> Text,
+        name -> Text,
+        division_id -> Text,
+        branch_id -> Nullable<Text>,
+        lead_source -> Text,
+        key_prefix -> Text,
+        key_hash -> Text,
+        rate_limit_per_minute -> Integer,
+        active -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(branches -> divisions (division_id));
 diesel::joinable!(calendar_windows -> calendars (calendar_id));
 diesel::joinable!(calendar_holidays -> calendars (calendar_id));
@@ -480,6 +637,17 @@ diesel::joinable!(interactions -> customers (customer_id));
 diesel::joinable!(interactions -> interaction_categories (category_id));
 diesel::joinable!(categorisation_rules -> interaction_categories (category_id));
 diesel::joinable!(custom_field_values -> custom_fields (field_id));
+diesel::joinable!(pipelines -> divisions (division_id));
+diesel::joinable!(pipeline_stages -> pipelines (pipeline_id));
+diesel::joinable!(leads -> pipeline_stages (stage_id));
+diesel::joinable!(leads -> pipelines (pipeline_id));
+diesel::joinable!(leads -> customers (customer_id));
+diesel::joinable!(leads -> lost_reasons (lost_reason_id));
+diesel::joinable!(lead_conversions -> leads (lead_id));
+diesel::joinable!(lead_stage_history -> leads (lead_id));
+diesel::joinable!(lead_assignment_members -> lead_assignment_rules (rule_id));
+diesel::joinable!(lead_assignment_cursors -> lead_assignment_rules (rule_id));
+diesel::joinable!(intake_sources -> divisions (division_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -513,4 +681,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     interactions,
     custom_fields,
     custom_field_values,
+    pipelines,
+    pipeline_stages,
+    lost_reasons,
+    leads,
+    lead_conversions,
+    lead_stage_history,
+    lead_assignment_rules,
+    lead_assignment_members,
+    lead_assignment_cursors,
+    notifications,
+    intake_sources,
 );

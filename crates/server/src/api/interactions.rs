@@ -84,7 +84,17 @@ pub async fn create_interaction(
     body: ApiJson<CreateInteraction>,
 ) -> Result<HttpResponse, ApiError> {
     let author = author(&caller, Operation::Create)?;
-    let created = state.write(move |conn| interactions::create(conn, &caller.ctx, &author, body.0)).await?;
+    let created = state
+        .write(move |conn| {
+            let created = interactions::create(conn, &caller.ctx, &author, body.0)?;
+            // A contact moves the lead's next follow-up forward; done here so
+            // the customers crate needs no knowledge of leads.
+            if let Some(lead_id) = &created.lead_id {
+                rapport_leads::lead::touch_follow_up(conn, &caller.ctx, lead_id, created.occurred_at)?;
+            }
+            Ok(created)
+        })
+        .await?;
     Ok(respond::created(&created, format!("/api/v1/interactions/{}", created.id), created.version))
 }
 

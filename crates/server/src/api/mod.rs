@@ -11,6 +11,9 @@ pub mod customers;
 pub mod divisions;
 pub mod health;
 pub mod interactions;
+pub mod leads;
+pub mod lost_reasons;
+pub mod pipelines;
 mod problems;
 pub mod purchases;
 mod respond;
@@ -56,5 +59,8 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(purchases::routes)
         .configure(assets::routes)
         .configure(service_records::routes)
-        .configure(interactions::routes);
+        .configure(interactions::routes)
+        .configure(pipelines::routes)
+        .configure(lost_reasons::routes)
+        .configure(leads::routes);
 }

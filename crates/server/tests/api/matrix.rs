@@ -131,6 +131,8 @@ async fn endpoints(app: &TestApp, division_id: &str, n: usize) -> Vec<Endpoint> 
     .chain(crate::assets::matrix_endpoints(app, division_id, n).await)
     .chain(crate::service_records::matrix_endpoints(app, division_id, n).await)
     .chain(crate::interactions::matrix_endpoints(app, division_id, n).await)
+    .chain(crate::pipelines::matrix_endpoints(app, division_id, n).await)
+    .chain(crate::leads::matrix_endpoints(app, division_id, n).await)
     .collect()
 }
 

@@ -1,0 +1,90 @@
+//! The enumerations stored as text: stage kinds, lead statuses and sources.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $($(#[$vmeta])* $variant),+
+        }
+
+        impl $name {
+            /// Every value.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The stored and serialised name.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+
+            /// Parses the stored name.
+            pub fn parse(raw: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == raw)
+            }
+        }
+    };
+}
+
+text_enum! {
+    /// What reaching a stage means for a lead.
+    StageKind {
+        /// Still being worked.
+        Open => "open",
+        /// The deal was made.
+        Won => "won",
+        /// The deal is off; a lost reason is required.
+        Lost => "lost",
+    }
+}
+
+text_enum! {
+    /// Where a lead stands: the kind of its current stage.
+    LeadStatus {
+        /// In an open stage.
+        Open => "open",
+        /// In a won stage.
+        Won => "won",
+        /// In a lost stage.
+        Lost => "lost",
+    }
+}
+
+text_enum! {
+    /// How the lead reached us.
+    LeadSource {
+        /// Walked into a branch.
+        WalkIn => "walk_in",
+        /// Phoned.
+        Phone => "phone",
+        /// WhatsApp.
+        Whatsapp => "whatsapp",
+        /// Instagram.
+        Instagram => "instagram",
+        /// A website form.
+        Website => "website",
+        /// Referred by someone.
+        Referral => "referral",
+        /// At an event.
+        Event => "event",
+        /// Pushed by the ERP.
+        Erp => "erp",
+        /// Anything else.
+        Other => "other",
+    }
+}
+
+impl From<StageKind> for LeadStatus {
+    fn from(kind: StageKind) -> Self {
+        match kind {
+            StageKind::Open => LeadStatus::Open,
+            StageKind::Won => LeadStatus::Won,
+            StageKind::Lost => LeadStatus::Lost,
+        }
+    }
+}

@@ -1,0 +1,11 @@
+DROP TABLE intake_sources;
+DROP TABLE notifications;
+DROP TABLE lead_assignment_cursors;
+DROP TABLE lead_assignment_members;
+DROP TABLE lead_assignment_rules;
+DROP TABLE lead_stage_history;
+DROP TABLE lead_conversions;
+DROP TABLE leads;
+DROP TABLE lost_reasons;
+DROP TABLE pipeline_stages;
+DROP TABLE pipelines;
