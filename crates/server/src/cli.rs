@@ -48,6 +48,10 @@ enum Command {
         /// vehicle, a purchase and five interactions, for benchmarks.
         #[arg(long, value_name = "N")]
         synthetic_customers: Option<u64>,
+        /// This many synthetic leads with ten stage moves each, in the demo
+        /// Motors division (needs --demo), for benchmarks.
+        #[arg(long, value_name = "N")]
+        synthetic_leads: Option<u64>,
     },
     /// Print the OpenAPI document.
     Openapi,
@@ -86,9 +90,9 @@ pub fn main() -> ExitCode {
             init_logging(LogFormat::Pretty, "info");
             open(&args).map(|_| ())
         }
-        Command::Seed { database, demo, synthetic_branches, synthetic_customers } => {
+        Command::Seed { database, demo, synthetic_branches, synthetic_customers, synthetic_leads } => {
             init_logging(LogFormat::Pretty, "info");
-            seed_command(&database, demo, synthetic_branches, synthetic_customers)
+            seed_command(&database, demo, synthetic_branches, synthetic_customers, synthetic_leads)
         }
         Command::User(UserCommand::Create { database, email, name, role, division }) => {
             init_logging(LogFormat::Pretty, "warn");
@@ -121,9 +125,12 @@ fn seed_command(
     demo: bool,
     synthetic_branches: Option<u32>,
     synthetic_customers: Option<u64>,
+    synthetic_leads: Option<u64>,
 ) -> Result<(), String> {
-    if !demo && synthetic_branches.is_none() && synthetic_customers.is_none() {
-        return Err("nothing to seed: pass --demo, --synthetic-branches N and/or --synthetic-customers N".to_owned());
+    if !demo && synthetic_branches.is_none() && synthetic_customers.is_none() && synthetic_leads.is_none() {
+        return Err("nothing to seed: pass --demo, --synthetic-branches N, --synthetic-customers N \
+                    and/or --synthetic-leads N"
+            .to_owned());
     }
     let db = open(database)?;
     if demo {
@@ -137,6 +144,10 @@ fn seed_command(
     if let Some(n) = synthetic_customers {
         seed::synthetic_customers(&db, n).map_err(|e| format!("synthetic customers: {e}"))?;
         tracing::info!(customers = n, "synthetic customers loaded");
+    }
+    if let Some(n) = synthetic_leads {
+        seed::synthetic_leads(&db, n).map_err(|e| format!("synthetic leads: {e}"))?;
+        tracing::info!(leads = n, "synthetic leads loaded");
     }
     Ok(())
 }

@@ -205,6 +205,56 @@ pub fn synthetic_customers(db: &Db, count: u64) -> Result<()> {
     rapport_customers::synthetic::generate(&mut conn, &division_id, count)
 }
 
+/// Synthetic sales reps owning synthetic leads, besides the demo rep.
+const SYNTHETIC_REPS: usize = 49;
+
+/// Creates `count` synthetic leads (with ten stage moves each) in the demo
+/// Motors division, on a synthetic pipeline, owned in turn by the demo sales
+/// rep and [`SYNTHETIC_REPS`] synthetic reps (who cannot sign in), for
+/// benchmarks. Needs the demo data.
+pub fn synthetic_leads(db: &Db, count: u64) -> Result<()> {
+    let mut conn = db.write()?;
+    let ctx = WriteContext::system();
+    let query = DivisionListQuery { code: Some("MOT".to_owned()), ..Default::default() };
+    let motors = divisions::list(&mut conn, &query)?
+        .items
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::Internal("synthetic leads go into the demo Motors division: seed --demo too".into()))?
+        .id;
+    let branch_query = BranchListQuery { division_id: Some(motors.clone()), ..Default::default() };
+    let branch_ids: Vec<String> = branches::list(&mut conn, &branch_query)?.items.into_iter().map(|b| b.id).collect();
+    let demo_rep = users::find_by_email(&mut conn, "sales@demo.rapport.test")?
+        .ok_or_else(|| Error::Internal("demo sales rep missing: seed --demo too".into()))?;
+    let mut owner_ids = vec![demo_rep.id];
+    for i in 1..=SYNTHETIC_REPS {
+        let email = format!("rep{i}@synthetic.rapport.test");
+        let id = match users::find_by_email(&mut conn, &email)? {
+            Some(user) => user.id,
+            None => {
+                let input = CreateUser {
+                    email,
+                    name: format!("Synthetic Rep {i}"),
+                    phone: None,
+                    role: Role::SalesRep,
+                    division_id: Some(motors.clone()),
+                    branch_id: branch_ids.get(i % branch_ids.len().max(1)).cloned(),
+                    password: None,
+                };
+                conn.transaction(|conn| users::create(conn, &ctx, input, None))?.id
+            }
+        };
+        owner_ids.push(id);
+    }
+    let setup = rapport_leads::synthetic::Setup {
+        division_id: &motors,
+        branch_ids: &branch_ids,
+        owner_ids: &owner_ids,
+        now: chrono::Utc::now().naive_utc(),
+    };
+    rapport_leads::synthetic::generate(&mut conn, &setup, count)
+}
+
 /// Creates `count` synthetic branches in divisions of 50, for benchmarks.
 pub fn synthetic_branches(db: &Db, count: u32) -> Result<()> {
     let mut conn = db.write()?;
