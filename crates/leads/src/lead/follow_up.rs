@@ -7,9 +7,11 @@ use diesel::prelude::*;
 use rapport_core::audit::{self, Action, WriteContext};
 use rapport_core::db::Conn;
 use rapport_core::db::schema::{leads, pipeline_stages};
+use rapport_core::principal::Reach;
 use rapport_core::{Result, time};
 
 use super::rows::LeadRow;
+use super::scope::reachable;
 use super::store;
 use crate::kinds::LeadStatus;
 
@@ -50,11 +52,19 @@ fn local_midnight(tz: Tz, day: chrono::NaiveDate) -> NaiveDateTime {
 /// leads, and leads without a cadence, are left alone. Returns whether the
 /// lead changed.
 ///
+/// Only a lead within `reach` (the writer's reach over leads) is touched:
+/// naming another division's lead on an interaction must not move it.
+///
 /// The server calls this in the transaction that records the interaction,
 /// so the customers crate needs no knowledge of leads.
-pub fn touch_follow_up(conn: &mut Conn, ctx: &WriteContext, lead_id: &str, at: DateTime<Utc>) -> Result<bool> {
-    let row: Option<LeadRow> =
-        leads::table.filter(leads::id.eq(lead_id)).select(LeadRow::as_select()).first(conn).optional()?;
+pub fn touch_follow_up(
+    conn: &mut Conn,
+    ctx: &WriteContext,
+    reach: &Reach,
+    lead_id: &str,
+    at: DateTime<Utc>,
+) -> Result<bool> {
+    let row: Option<LeadRow> = reachable(reach).filter(leads::id.eq(lead_id)).first(conn).optional()?;
     let Some(row) = row else { return Ok(false) };
     if row.status != LeadStatus::Open.as_str() || row.archived_at.is_some() {
         return Ok(false);

@@ -84,13 +84,15 @@ pub async fn create_interaction(
     body: ApiJson<CreateInteraction>,
 ) -> Result<HttpResponse, ApiError> {
     let author = author(&caller, Operation::Create)?;
+    // A caller who may not update leads moves no lead's follow-up.
+    let lead_reach = caller.reach(Resource::Leads, Operation::Update).ok();
     let created = state
         .write(move |conn| {
             let created = interactions::create(conn, &caller.ctx, &author, body.0)?;
             // A contact moves the lead's next follow-up forward; done here so
             // the customers crate needs no knowledge of leads.
-            if let Some(lead_id) = &created.lead_id {
-                rapport_leads::lead::touch_follow_up(conn, &caller.ctx, lead_id, created.occurred_at)?;
+            if let (Some(lead_id), Some(reach)) = (&created.lead_id, &lead_reach) {
+                rapport_leads::lead::touch_follow_up(conn, &caller.ctx, reach, lead_id, created.occurred_at)?;
             }
             Ok(created)
         })

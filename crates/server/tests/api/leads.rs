@@ -437,9 +437,20 @@ async fn an_interaction_on_a_lead_moves_its_follow_up_forward() {
     let moved = {
         let mut conn = app.db().write().expect("conn");
         let ctx = rapport_core::audit::WriteContext::system();
-        rapport_leads::lead::touch_follow_up(&mut conn, &ctx, &id, occurred - Duration::days(1)).expect("touch")
+        let everything = rapport_core::principal::Reach::everything();
+        rapport_leads::lead::touch_follow_up(&mut conn, &ctx, &everything, &id, occurred - Duration::days(1))
+            .expect("touch")
     };
     assert!(!moved);
+    // A rep of another division naming the lead on a contact does not move it.
+    let other = division(&app, "GEN", "Generators").await;
+    let (_, rep) = app.user_with_token(Role::SalesRep, Some(&other), None);
+    let later = json!({"channel": "call", "direction": "outbound", "division_id": other, "lead_id": id,
+        "subject": "Not yours", "occurred_at": Utc::now().to_rfc3339()});
+    let reply = app.call_as(TestRequest::post().uri("/api/v1/interactions").set_json(later), Some(&rep)).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+    let lead = app.get(&format!("/api/v1/leads/{id}")).await;
+    assert_eq!(lead.body["version"], 2, "out of reach: untouched");
 }
 
 #[actix_web::test]
