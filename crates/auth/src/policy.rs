@@ -52,11 +52,18 @@ pub enum Resource {
     Pipelines,
     /// `/lost-reasons`.
     LostReasons,
+    /// `/lead-assignment-rules`: who gets routed leads.
+    LeadAssignmentRules,
+    /// Qualifying and routing inquiries (`/leads/{id}/qualify`, the
+    /// unassigned queue).
+    LeadQualification,
+    /// `/intake-sources`: web forms and messaging integrations posting leads.
+    IntakeSources,
 }
 
 impl Resource {
     /// Every resource, in table order.
-    pub const ALL: [Resource; 20] = [
+    pub const ALL: [Resource; 23] = [
         Resource::Divisions,
         Resource::Branches,
         Resource::Calendars,
@@ -77,6 +84,9 @@ impl Resource {
         Resource::Leads,
         Resource::Pipelines,
         Resource::LostReasons,
+        Resource::LeadAssignmentRules,
+        Resource::LeadQualification,
+        Resource::IntakeSources,
     ];
 
     /// The name used in `docs/security.md`.
@@ -102,6 +112,9 @@ impl Resource {
             Resource::Leads => "leads",
             Resource::Pipelines => "pipelines",
             Resource::LostReasons => "lost_reasons",
+            Resource::LeadAssignmentRules => "lead_assignment_rules",
+            Resource::LeadQualification => "lead_qualification",
+            Resource::IntakeSources => "intake_sources",
         }
     }
 
@@ -118,7 +131,12 @@ impl Resource {
             Resource::Assets | Resource::ServiceRules | Resource::ServiceRecords => "assets",
             Resource::Purchases => "purchases",
             Resource::Interactions | Resource::InteractionCategories | Resource::CategorisationRules => "interactions",
-            Resource::Leads | Resource::Pipelines | Resource::LostReasons => "leads",
+            Resource::Leads
+            | Resource::Pipelines
+            | Resource::LostReasons
+            | Resource::LeadAssignmentRules
+            | Resource::LeadQualification
+            | Resource::IntakeSources => "leads",
         }
     }
 }
@@ -234,6 +252,16 @@ pub const MATRIX: &[Rule] = &[
     (Resource::LostReasons, Operation::Create, [A, N, N, N, N, N, N, N]),
     (Resource::LostReasons, Operation::Update, [A, N, N, N, N, N, N, N]),
     (Resource::LostReasons, Operation::Delete, [A, N, N, N, N, N, N, N]),
+    (Resource::LeadAssignmentRules, Operation::Read,   [A, A, D, D, N, A, A, A]),
+    (Resource::LeadAssignmentRules, Operation::Create, [A, N, D, N, N, N, N, N]),
+    (Resource::LeadAssignmentRules, Operation::Update, [A, N, D, N, N, N, N, N]),
+    (Resource::LeadAssignmentRules, Operation::Delete, [A, N, D, N, N, N, N, N]),
+    (Resource::LeadQualification, Operation::Read,   [A, A, D, O, N, A, A, A]),
+    (Resource::LeadQualification, Operation::Update, [A, A, D, O, N, A, N, A]),
+    (Resource::IntakeSources, Operation::Read,   [A, N, D, N, N, N, N, N]),
+    (Resource::IntakeSources, Operation::Create, [A, N, D, N, N, N, N, N]),
+    (Resource::IntakeSources, Operation::Update, [A, N, D, N, N, N, N, N]),
+    (Resource::IntakeSources, Operation::Delete, [A, N, D, N, N, N, N, N]),
 ];
 
 /// The scope `role` has for `operation` on `resource`, if any.

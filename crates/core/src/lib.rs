@@ -12,6 +12,7 @@ mod error;
 pub mod idempotency;
 pub mod ids;
 pub mod money;
+pub mod notification;
 pub mod page;
 pub mod phone;
 pub mod principal;

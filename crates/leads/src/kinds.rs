@@ -88,3 +88,15 @@ impl From<StageKind> for LeadStatus {
         }
     }
 }
+
+text_enum! {
+    /// How an assignment rule picks the owner of a lead it routes.
+    AssignmentMode {
+        /// Always the rule's named rep.
+        Named => "named",
+        /// The rule's members in turn.
+        RoundRobin => "round_robin",
+        /// The member with the fewest open leads (ties: the first listed).
+        FewestOpen => "fewest_open",
+    }
+}

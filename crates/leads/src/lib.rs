@@ -7,10 +7,13 @@
 //! found". It builds on the customers crate (linked customers, custom
 //! fields) and never the other way round. Nothing here knows about HTTP.
 
+pub mod conversion;
+pub mod intake;
 pub mod kinds;
 pub mod lead;
 pub mod lost_reason;
 pub mod pipeline;
+pub mod routing;
 pub mod synthetic;
 
-pub use kinds::{LeadSource, LeadStatus, StageKind};
+pub use kinds::{AssignmentMode, LeadSource, LeadStatus, StageKind};

@@ -79,7 +79,14 @@ fn cors(config: &HttpConfig) -> Cors {
         // same-origin docs page must keep working.
         .block_on_origin_mismatch(false)
         .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
-        .allowed_headers(["authorization", "content-type", "if-match", "idempotency-key", "x-request-id"])
+        .allowed_headers([
+            "authorization",
+            "content-type",
+            "if-match",
+            "idempotency-key",
+            "x-request-id",
+            "x-intake-key",
+        ])
         .expose_headers(["etag", "location", "x-request-id", "retry-after", "idempotent-replayed"])
         .max_age(3600);
     for origin in &config.cors_origins {

@@ -1,6 +1,6 @@
 //! The OpenAPI document: the parts not derived from handlers.
 
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 /// Top-level information, tags and shared schemas. Paths are added as
@@ -31,7 +31,9 @@ use utoipa::{Modify, OpenApi};
         (name = "purchases", description = "Invoices from the ERP or entered by hand"),
         (name = "interactions", description = "The interaction timeline: calls, emails, meetings, WhatsApp, SMS, visits, social"),
         (name = "pipelines", description = "Sales pipelines per division, their ordered stages and the board"),
-        (name = "leads", description = "Leads, stage moves and history, follow-up lists, lost reasons")
+        (name = "leads", description = "Leads, stage moves and history, follow-up lists, lost reasons, qualification and routing, conversion"),
+        (name = "notifications", description = "Your inbox: assignments, hand-overs and (later) SLA warnings and due tasks"),
+        (name = "intake", description = "Lead capture from web forms and messaging middleware, and the intake sources (keys) they use")
     ),
     components(schemas(crate::error::Problem, rapport_core::FieldError)),
     modifiers(&SecuritySchemes)
@@ -66,6 +68,14 @@ impl Modify for SecuritySchemes {
                     ))
                     .build(),
             ),
+        );
+        components.add_security_scheme(
+            "intake_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-Intake-Key",
+                "Key of an intake source (`rik_…`), for `POST /api/v1/intake/leads` only; \
+                 `Authorization: Bearer rik_…` is accepted too.",
+            ))),
         );
     }
 }

@@ -613,6 +613,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    intake_captures (id) {
+        id -> Text,
+        source_id -> Text,
+        external_id -> Nullable<Text>,
+        lead_id -> Text,
+        outcome -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    intake_rate_windows (source_id, window_start) {
+        source_id -> Text,
+        window_start -> Timestamp,
+        hits -> Integer,
+    }
+}
+
 diesel::joinable!(branches -> divisions (division_id));
 diesel::joinable!(calendar_windows -> calendars (calendar_id));
 diesel::joinable!(calendar_holidays -> calendars (calendar_id));
@@ -648,6 +667,9 @@ diesel::joinable!(lead_stage_history -> leads (lead_id));
 diesel::joinable!(lead_assignment_members -> lead_assignment_rules (rule_id));
 diesel::joinable!(lead_assignment_cursors -> lead_assignment_rules (rule_id));
 diesel::joinable!(intake_sources -> divisions (division_id));
+diesel::joinable!(intake_captures -> intake_sources (source_id));
+diesel::joinable!(intake_captures -> leads (lead_id));
+diesel::joinable!(intake_rate_windows -> intake_sources (source_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -692,4 +714,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     lead_assignment_cursors,
     notifications,
     intake_sources,
+    intake_captures,
+    intake_rate_windows,
 );

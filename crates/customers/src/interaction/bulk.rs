@@ -15,6 +15,7 @@
 
 use std::collections::{BTreeSet, HashSet};
 
+use chrono::{DateTime, Utc};
 use diesel::Connection as _;
 use rapport_core::audit::WriteContext;
 use rapport_core::db::Conn;
@@ -43,6 +44,23 @@ enum Stage {
 /// already decided (invalid, duplicate).
 pub struct Plan {
     stages: Vec<Stage>,
+}
+
+impl Plan {
+    /// The leads the ready items were logged on: (interaction id, lead id,
+    /// when), for whoever moves those leads' follow-ups once the items are
+    /// stored (the leads crate builds on this one, not the other way round).
+    pub fn lead_contacts(&self) -> Vec<(String, String, DateTime<Utc>)> {
+        self.stages
+            .iter()
+            .filter_map(|s| match s {
+                Stage::Ready(p) => {
+                    p.row.lead_id.clone().map(|lead| (p.row.id.clone(), lead, time::utc(p.row.occurred_at)))
+                }
+                Stage::Done(_) => None,
+            })
+            .collect()
+    }
 }
 
 /// Checks `items` against what is stored; reads only. More than

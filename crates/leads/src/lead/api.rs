@@ -310,7 +310,8 @@ pub struct LeadListQuery {
     pub stage_id: Option<String>,
     /// Only this status.
     pub status: Option<LeadStatus>,
-    /// Only this owner; `me` for yourself.
+    /// Only this owner; `me` for yourself, `none` for unassigned leads (with the
+    /// routing desk's scope, when you have it: see `POST /leads/{id}/qualify`).
     pub owner: Option<String>,
     /// Only this division.
     pub division_id: Option<String>,

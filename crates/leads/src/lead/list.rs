@@ -98,9 +98,11 @@ fn filtered<'a>(mut q: BoxedLeads<'a>, reach: &Reach, query: &LeadListQuery, tod
     if let Some(v) = query.status {
         q = q.filter(leads::status.eq(v.as_str()));
     }
-    if let Some(owner) = query.owner.as_deref().map(str::trim) {
-        let owner = if owner == "me" { reach.user_id.clone() } else { owner.to_owned() };
-        q = q.filter(leads::owner_id.eq(owner));
+    match query.owner.as_deref().map(str::trim) {
+        Some("none") => q = q.filter(leads::owner_id.is_null()),
+        Some("me") => q = q.filter(leads::owner_id.eq(reach.user_id.clone())),
+        Some(owner) => q = q.filter(leads::owner_id.eq(owner.to_owned())),
+        None => {}
     }
     if let Some(v) = &query.division_id {
         q = q.filter(leads::division_id.eq(v.clone()));

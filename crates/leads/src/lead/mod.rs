@@ -3,10 +3,10 @@
 
 pub mod api;
 pub mod follow_up;
-mod input;
+pub(crate) mod input;
 pub mod list;
 pub mod moves;
-mod rows;
+pub(crate) mod rows;
 pub(crate) mod scope;
 pub mod store;
 mod update;

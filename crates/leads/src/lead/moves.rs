@@ -17,7 +17,7 @@ use super::api::{HistoryEntry, LeadResponse, MoveLead};
 use super::follow_up::next_after;
 use super::input;
 use super::rows::HistoryRow;
-use super::store::{ENTITY, actor, enter_stage, find_row, reload};
+use super::store::{ENTITY, actor, enter_stage, find_row, leave_stage, reload};
 use crate::kinds::{LeadStatus, StageKind};
 use crate::pipeline::stages;
 
@@ -51,13 +51,7 @@ pub fn move_stage(
     let before = reload(conn, id)?;
     let now = time::now();
     let open = stage.kind == StageKind::Open;
-    diesel::update(
-        lead_stage_history::table
-            .filter(lead_stage_history::lead_id.eq(id))
-            .filter(lead_stage_history::left_at.is_null()),
-    )
-    .set(lead_stage_history::left_at.eq(now))
-    .execute(conn)?;
+    leave_stage(conn, id, now)?;
     enter_stage(conn, id, Some(&row.stage_id), &stage.stage_id, actor(reach), now)?;
     let updated = diesel::update(leads::table.filter(leads::id.eq(id)).filter(leads::version.eq(version)))
         .set((

@@ -33,6 +33,20 @@ pub(crate) fn find_row(conn: &mut Conn, reach: &Reach, id: &str) -> Result<LeadR
         .ok_or(Error::NotFound { entity: ENTITY })
 }
 
+/// `id` names a lead (reported at `field` otherwise), whoever may see it:
+/// for records of other domains that point at leads. A malformed id is left
+/// to the caller's own validation, which reports it with the rest.
+pub fn ensure_exists(conn: &mut Conn, field: &str, id: &str) -> Result<()> {
+    if !ids::is_valid_id(id) {
+        return Ok(());
+    }
+    let found: Option<String> = leads::table.filter(leads::id.eq(id)).select(leads::id).first(conn).optional()?;
+    match found {
+        Some(_) => Ok(()),
+        None => Err(Error::invalid(field, "not_found", format!("lead {id} does not exist"))),
+    }
+}
+
 /// Lead rows as the API shows them, custom fields read in one query.
 pub(crate) fn responses(conn: &mut Conn, rows: Vec<LeadRow>) -> Result<Vec<LeadResponse>> {
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
@@ -102,6 +116,18 @@ pub fn get(conn: &mut Conn, reach: &Reach, id: &str) -> Result<LeadResponse> {
 /// The acting user, for `created_by` and `moved_by` (none for the system).
 pub(crate) fn actor(reach: &Reach) -> Option<String> {
     Some(reach.user_id.clone()).filter(|u| !u.is_empty())
+}
+
+/// Closes lead `lead_id`'s current stay (the history entry not yet left).
+pub(crate) fn leave_stage(conn: &mut Conn, lead_id: &str, at: chrono::NaiveDateTime) -> Result<()> {
+    diesel::update(
+        lead_stage_history::table
+            .filter(lead_stage_history::lead_id.eq(lead_id))
+            .filter(lead_stage_history::left_at.is_null()),
+    )
+    .set(lead_stage_history::left_at.eq(at))
+    .execute(conn)?;
+    Ok(())
 }
 
 /// Opens a stage-history entry for `lead_id` entering `stage_id`.

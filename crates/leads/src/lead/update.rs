@@ -13,10 +13,11 @@ use rapport_customers::refs;
 use super::api::{CreateLead, LeadResponse, MoveLead, UpdateLead};
 use super::input;
 use super::moves;
-use super::store::{ENTITY, create, find_row, linked_customer, reload, responses};
+use super::store::{ENTITY, actor, create, find_row, linked_customer, reload, responses};
 use crate::kinds::LeadStatus;
 use crate::lost_reason;
 use crate::pipeline::stages;
+use crate::routing::assign::{Reason, notify_owner};
 
 /// Applies `changes` to lead `id` at `version`.
 pub fn update(
@@ -123,6 +124,7 @@ pub fn update(
     };
     let now = time::now();
     let (archived_at, action) = apply_archive_flag(row.archived_at, changes.archived, now);
+    let new_owner = owner_id.clone().filter(|o| Some(o) != row.owner_id.as_ref());
     let updated = diesel::update(leads::table.filter(leads::id.eq(id)).filter(leads::version.eq(version)))
         .set((
             (
@@ -159,6 +161,10 @@ pub fn update(
     }
     let after = reload(conn, id)?;
     audit::record(conn, ctx, ENTITY, id, action, Some(&before), Some(&after))?;
+    if let Some(owner) = &new_owner {
+        let details = serde_json::json!({ "division_id": row.division_id, "from_owner_id": row.owner_id });
+        notify_owner(conn, id, owner, actor(reach).as_deref(), Reason::Assigned, details)?;
+    }
     Ok(after)
 }
 

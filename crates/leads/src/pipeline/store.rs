@@ -53,6 +53,23 @@ pub(crate) fn live_stages(conn: &mut Conn, pipeline_ids: &[&str]) -> Result<Vec<
         .load(conn)?)
 }
 
+/// The pipeline new leads of `division_id` go into when none is named (a
+/// hand-over, a web form): its oldest live pipeline that takes leads (an
+/// open, a won and a lost stage), if it has one.
+pub fn default_for_division(conn: &mut Conn, division_id: &str) -> Result<Option<String>> {
+    let ids: Vec<String> = pipelines::table
+        .filter(pipelines::division_id.eq(division_id))
+        .filter(pipelines::archived_at.is_null())
+        .order((pipelines::created_at, pipelines::id))
+        .select(pipelines::id)
+        .load(conn)?;
+    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let stages = live_stages(conn, &refs)?;
+    Ok(ids.into_iter().find(|id| {
+        StageKind::ALL.iter().all(|kind| stages.iter().any(|s| &s.pipeline_id == id && s.kind == kind.as_str()))
+    }))
+}
+
 pub(crate) fn stage_response(row: &StageRow) -> Result<StageResponse> {
     Ok(StageResponse {
         id: row.id.clone(),

@@ -8,7 +8,8 @@ use rapport_auth::policy::{self, Operation, Resource};
 use rapport_core::FieldError;
 use rapport_core::principal::{Credential, Reach, Scope};
 use rapport_customers::interaction::api::{
-    BulkInteractions, BulkResponse, CreateInteraction, InteractionListQuery, InteractionResponse, UpdateInteraction,
+    BulkInteractions, BulkResponse, BulkStatus, CreateInteraction, InteractionListQuery, InteractionResponse,
+    UpdateInteraction,
 };
 use rapport_customers::interaction::bulk::{self, BulkItem};
 use rapport_customers::interaction::{self, Author, store as interactions};
@@ -88,6 +89,9 @@ pub async fn create_interaction(
     let lead_reach = caller.reach(Resource::Leads, Operation::Update).ok();
     let created = state
         .write(move |conn| {
+            if let Some(lead_id) = &body.0.lead_id {
+                rapport_leads::lead::store::ensure_exists(conn, "lead_id", lead_id.trim())?;
+            }
             let created = interactions::create(conn, &caller.ctx, &author, body.0)?;
             // A contact moves the lead's next follow-up forward; done here so
             // the customers crate needs no knowledge of leads.
@@ -137,8 +141,43 @@ pub async fn ingest_interactions(
     // Checked on a read connection, so that only the writes wait for
     // SQLite's one writer.
     let plan = state.read(move |conn| bulk::plan(conn, &author, items)).await?;
+    let contacts = plan.lead_contacts();
+    let lead_reach = caller.reach(Resource::Leads, Operation::Update).ok();
+    let ctx = caller.ctx.clone();
     let response = state.with_writer(move |conn| bulk::store(conn, &caller.ctx, plan)).await?;
+    if let Some(reach) = lead_reach {
+        let latest = latest_contact_per_lead(&response, contacts);
+        if !latest.is_empty() {
+            // After the items are stored, in a transaction of its own: a
+            // follow-up is derived from the contacts, which stand either way.
+            state
+                .write(move |conn| {
+                    for (lead_id, at) in &latest {
+                        rapport_leads::lead::touch_follow_up(conn, &ctx, &reach, lead_id, *at)?;
+                    }
+                    Ok(())
+                })
+                .await?;
+        }
+    }
     Ok(HttpResponse::Ok().json(response))
+}
+
+/// The latest contact per lead among the items `response` created.
+fn latest_contact_per_lead(
+    response: &BulkResponse,
+    contacts: Vec<(String, String, chrono::DateTime<chrono::Utc>)>,
+) -> std::collections::BTreeMap<String, chrono::DateTime<chrono::Utc>> {
+    let created: std::collections::HashSet<&str> =
+        response.results.iter().filter(|r| r.status == BulkStatus::Created).filter_map(|r| r.id.as_deref()).collect();
+    let mut latest = std::collections::BTreeMap::new();
+    for (id, lead, at) in contacts {
+        if created.contains(id.as_str()) {
+            let slot = latest.entry(lead).or_insert(at);
+            *slot = (*slot).max(at);
+        }
+    }
+    latest
 }
 
 /// Get an interaction.
@@ -184,8 +223,21 @@ pub async fn update_interaction(
 ) -> Result<HttpResponse, ApiError> {
     let author = author(&caller, Operation::Update)?;
     let version = expected_version(if_match, body.0.version)?;
-    let updated =
-        state.write(move |conn| interaction::update(conn, &caller.ctx, &author, &id, version, body.0)).await?;
+    let lead_reach = caller.reach(Resource::Leads, Operation::Update).ok();
+    let updated = state
+        .write(move |conn| {
+            if let Some(Some(lead_id)) = &body.0.lead_id {
+                rapport_leads::lead::store::ensure_exists(conn, "lead_id", lead_id.trim())?;
+            }
+            let updated = interaction::update(conn, &caller.ctx, &author, &id, version, body.0)?;
+            // Linking a contact to a lead (or re-dating it) may move the
+            // lead's follow-up forward; it never moves it back.
+            if let (Some(lead_id), Some(reach)) = (&updated.lead_id, &lead_reach) {
+                rapport_leads::lead::touch_follow_up(conn, &caller.ctx, reach, lead_id, updated.occurred_at)?;
+            }
+            Ok(updated)
+        })
+        .await?;
     Ok(respond::one(&updated, updated.version))
 }
 

@@ -5,6 +5,8 @@ use rapport_auth::policy::{Operation, Resource};
 use rapport_core::page::Page;
 use rapport_core::principal::{Credential, Reach, Role};
 use rapport_customers::custom_field::{self, Entity};
+use rapport_leads::conversion::api::{ConversionResponse, ConvertLead};
+use rapport_leads::conversion::{self, Reaches};
 use rapport_leads::lead::api::{CreateLead, HistoryEntry, LeadListQuery, LeadResponse, MoveLead, UpdateLead};
 use rapport_leads::lead::list::{self, Today};
 use rapport_leads::lead::{self, moves, store as leads};
@@ -24,6 +26,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(update_lead)
         .service(delete_lead)
         .service(move_lead_stage)
+        .service(convert_lead)
         .service(list_lead_history);
 }
 
@@ -45,7 +48,8 @@ fn customers_reach(caller: &Caller) -> Option<Reach> {
 /// Filters combine with AND. `follow_up=overdue|due_today|upcoming` lists
 /// open leads whose next follow-up falls before, on or after today in the
 /// company time zone (`RAPPORT_COMPANY_TIME_ZONE`, default Africa/Lagos);
-/// `owner=me` lists your own. `q` matches the prospect's phone (any typed
+/// `owner=me` lists your own, `owner=none` the unassigned ones (with the
+/// routing desk's wider scope when your role has it). `q` matches the prospect's phone (any typed
 /// format) or email exactly, or part of their name. Custom fields filter
 /// with `cf.<key>=<value>`.
 #[utoipa::path(
@@ -60,7 +64,13 @@ pub async fn list_leads(
     caller: Caller,
     params: WithFieldFilters<LeadListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let reach = caller.reach(Resource::Leads, Operation::Read)?;
+    // The routing desk lists unassigned inquiries beyond its own leads.
+    let unassigned = params.query.owner.as_deref().map(str::trim) == Some("none");
+    let reach = if unassigned {
+        caller.reach(Resource::LeadQualification, Operation::Read)?
+    } else {
+        caller.reach(Resource::Leads, Operation::Read)?
+    };
     let today = Today { tz: state.config.company_time_zone, now: chrono::Utc::now() };
     let page = state
         .read(move |conn| {
@@ -260,4 +270,48 @@ pub async fn list_lead_history(
     let reach = caller.reach(Resource::Leads, Operation::Read)?;
     let items = state.read(move |conn| moves::history(conn, &reach, &id)).await?;
     Ok(respond::page(Page { items, next_cursor: None }))
+}
+
+/// Win a lead: record what it became.
+///
+/// In one transaction: the customer is the lead's linked one, else the live
+/// customer whose phone (then email) matches the prospect's, else a new
+/// customer made from the prospect's details; then the `asset` (for a
+/// vehicle or generator sold), the `purchase` (linked to the asset; amount
+/// defaulting to the lead's expected value), and the move to the won stage
+/// (`stage_id`, default the pipeline's first won stage). Any failure leaves
+/// nothing behind. The first call answers 201; calling again answers 200
+/// with what the first call made and changes nothing. A lost lead cannot
+/// be converted (409 `lead_lost`).
+#[utoipa::path(
+    tag = "leads",
+    request_body = ConvertLead,
+    params(("id" = String, Path, description = "Lead id"),
+        ("If-Match" = Option<String>, Header, description = "Optional: only convert the lead at this version")),
+    responses((status = 201, description = "Converted", body = ConversionResponse),
+        (status = 200, description = "Already converted; what the first call made", body = ConversionResponse), UpdateProblems),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[post("/leads/{id}/convert")]
+pub async fn convert_lead(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    if_match: IfMatch,
+    body: ApiJson<ConvertLead>,
+) -> Result<HttpResponse, ApiError> {
+    let reach = caller.reach(Resource::Leads, Operation::Update)?;
+    let version = if_match.0.or(body.0.version);
+    let customers = caller.reach(Resource::Customers, Operation::Create).ok();
+    let purchases = caller.reach(Resource::Purchases, Operation::Create).ok();
+    let assets = caller.reach(Resource::Assets, Operation::Create).ok();
+    let (made, created) = state
+        .write(move |conn| {
+            let reaches =
+                Reaches { customers: customers.as_ref(), purchases: purchases.as_ref(), assets: assets.as_ref() };
+            conversion::convert(conn, &caller.ctx, &reach, reaches, &id, version, body.0)
+        })
+        .await?;
+    let status = if created { actix_web::http::StatusCode::CREATED } else { actix_web::http::StatusCode::OK };
+    Ok(HttpResponse::build(status).json(made))
 }

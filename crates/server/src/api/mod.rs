@@ -10,9 +10,12 @@ pub mod custom_fields;
 pub mod customers;
 pub mod divisions;
 pub mod health;
+pub mod intake;
 pub mod interactions;
+pub mod lead_routing;
 pub mod leads;
 pub mod lost_reasons;
+pub mod notifications;
 pub mod pipelines;
 mod problems;
 pub mod purchases;
@@ -62,5 +65,8 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(interactions::routes)
         .configure(pipelines::routes)
         .configure(lost_reasons::routes)
-        .configure(leads::routes);
+        .configure(intake::routes)
+        .configure(leads::routes)
+        .configure(lead_routing::routes)
+        .configure(notifications::routes);
 }

@@ -4,6 +4,7 @@
 mod body;
 mod caller;
 mod field_filters;
+mod intake_key;
 mod precondition;
 mod query;
 
@@ -11,5 +12,6 @@ pub use body::ApiJson;
 pub(crate) use body::field_error;
 pub use caller::{Caller, Visitor, bearer, client_addr};
 pub use field_filters::WithFieldFilters;
+pub use intake_key::{INTAKE_KEY_HEADER, IntakeCaller};
 pub use precondition::{IfMatch, etag, expected_version};
 pub use query::ApiQuery;

@@ -1,0 +1,56 @@
+//! `/api/v1/notifications`: the signed-in user's inbox (delivery by e-mail
+//! and messaging comes with the tasks issue).
+
+use actix_web::{HttpResponse, get, post, web};
+use rapport_core::notification::{self, NotificationListQuery, NotificationResponse};
+
+use super::{GetProblems, ListProblems, ListResponse, respond};
+use crate::error::ApiError;
+use crate::extract::{ApiQuery, Caller};
+use crate::state::AppState;
+
+/// Registers this module's routes.
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_notifications).service(mark_notification_read);
+}
+
+/// Your notifications.
+///
+/// Newest first; `unread=true` for the unread ones. Everyone sees only
+/// their own.
+#[utoipa::path(
+    tag = "notifications",
+    params(NotificationListQuery),
+    responses((status = 200, description = "One page of notifications", body = ListResponse<NotificationResponse>), ListProblems),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/notifications")]
+pub async fn list_notifications(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: ApiQuery<NotificationListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let user_id = caller.principal.user_id.clone();
+    let page = state.read(move |conn| notification::inbox(conn, &user_id, &query.0)).await?;
+    Ok(respond::page(page))
+}
+
+/// Mark a notification read.
+///
+/// Marking it again changes nothing. Another user's notification is not found.
+#[utoipa::path(
+    tag = "notifications",
+    params(("id" = String, Path, description = "Notification id")),
+    responses((status = 200, description = "The notification", body = NotificationResponse), GetProblems),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[post("/notifications/{id}/read")]
+pub async fn mark_notification_read(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let user_id = caller.principal.user_id.clone();
+    let read = state.write(move |conn| notification::mark_read(conn, &user_id, &id)).await?;
+    Ok(HttpResponse::Ok().json(read))
+}

@@ -1,0 +1,2 @@
+DROP TABLE intake_rate_windows;
+DROP TABLE intake_captures;
