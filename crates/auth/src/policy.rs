@@ -59,11 +59,17 @@ pub enum Resource {
     LeadQualification,
     /// `/intake-sources`: web forms and messaging integrations posting leads.
     IntakeSources,
+    /// `/tickets`: tickets, their status changes and comments.
+    Tickets,
+    /// `/ticket-categories`.
+    TicketCategories,
+    /// `/sla-policies`.
+    SlaPolicies,
 }
 
 impl Resource {
     /// Every resource, in table order.
-    pub const ALL: [Resource; 23] = [
+    pub const ALL: [Resource; 26] = [
         Resource::Divisions,
         Resource::Branches,
         Resource::Calendars,
@@ -87,6 +93,9 @@ impl Resource {
         Resource::LeadAssignmentRules,
         Resource::LeadQualification,
         Resource::IntakeSources,
+        Resource::Tickets,
+        Resource::TicketCategories,
+        Resource::SlaPolicies,
     ];
 
     /// The name used in `docs/security.md`.
@@ -115,6 +124,9 @@ impl Resource {
             Resource::LeadAssignmentRules => "lead_assignment_rules",
             Resource::LeadQualification => "lead_qualification",
             Resource::IntakeSources => "intake_sources",
+            Resource::Tickets => "tickets",
+            Resource::TicketCategories => "ticket_categories",
+            Resource::SlaPolicies => "sla_policies",
         }
     }
 
@@ -137,6 +149,7 @@ impl Resource {
             | Resource::LeadAssignmentRules
             | Resource::LeadQualification
             | Resource::IntakeSources => "leads",
+            Resource::Tickets | Resource::TicketCategories | Resource::SlaPolicies => "tickets",
         }
     }
 }
@@ -262,6 +275,17 @@ pub const MATRIX: &[Rule] = &[
     (Resource::IntakeSources, Operation::Create, [A, N, D, N, N, N, N, N]),
     (Resource::IntakeSources, Operation::Update, [A, N, D, N, N, N, N, N]),
     (Resource::IntakeSources, Operation::Delete, [A, N, D, N, N, N, N, N]),
+    (Resource::Tickets,   Operation::Read,   [A, A, D, O, D, A, A, A]),
+    (Resource::Tickets,   Operation::Create, [A, A, D, O, D, A, N, A]),
+    (Resource::Tickets,   Operation::Update, [A, A, D, O, D, A, N, A]),
+    (Resource::TicketCategories, Operation::Read,   [A, A, A, A, A, A, A, A]),
+    (Resource::TicketCategories, Operation::Create, [A, N, N, N, N, N, N, N]),
+    (Resource::TicketCategories, Operation::Update, [A, N, N, N, N, N, N, N]),
+    (Resource::TicketCategories, Operation::Delete, [A, N, N, N, N, N, N, N]),
+    (Resource::SlaPolicies, Operation::Read,   [A, A, A, A, A, A, A, A]),
+    (Resource::SlaPolicies, Operation::Create, [A, N, D, N, N, N, N, N]),
+    (Resource::SlaPolicies, Operation::Update, [A, N, D, N, N, N, N, N]),
+    (Resource::SlaPolicies, Operation::Delete, [A, N, D, N, N, N, N, N]),
 ];
 
 /// The scope `role` has for `operation` on `resource`, if any.

@@ -5,7 +5,7 @@
 
 use diesel::prelude::*;
 use rapport_core::db::Conn;
-use rapport_core::db::schema::{branches, divisions, users};
+use rapport_core::db::schema::{assets, branches, divisions, users};
 use rapport_core::principal::{Reach, Scope};
 use rapport_core::{Error, Problems, Result};
 
@@ -76,5 +76,16 @@ pub fn ensure_division_in_reach(reach: &Reach, field: &str, division_id: &str) -
         Scope::All | Scope::Own => Ok(()),
         _ if reach.covers(Some(division_id), None) => Ok(()),
         _ => Err(Error::invalid(field, "outside_scope", "you may only write records of your own division")),
+    }
+}
+
+/// `asset_id` is an asset of `customer_id` (reported at `asset_id`).
+pub fn ensure_customer_asset(conn: &mut Conn, asset_id: &str, customer_id: &str) -> Result<()> {
+    let owner: Option<String> =
+        assets::table.filter(assets::id.eq(asset_id)).select(assets::customer_id).first(conn).optional()?;
+    match owner {
+        Some(owner) if owner == customer_id => Ok(()),
+        Some(_) => Err(Error::invalid("asset_id", "wrong_customer", "the asset belongs to another customer")),
+        None => Err(Error::invalid("asset_id", "not_found", format!("asset {asset_id} does not exist"))),
     }
 }

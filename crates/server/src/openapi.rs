@@ -32,6 +32,7 @@ use utoipa::{Modify, OpenApi};
         (name = "interactions", description = "The interaction timeline: calls, emails, meetings, WhatsApp, SMS, visits, social"),
         (name = "pipelines", description = "Sales pipelines per division, their ordered stages and the board"),
         (name = "leads", description = "Leads, stage moves and history, follow-up lists, lost reasons, qualification and routing, conversion"),
+        (name = "tickets", description = "The service desk: tickets, their status flow and history, comments, categories"),
         (name = "notifications", description = "Your inbox: assignments, hand-overs and (later) SLA warnings and due tasks"),
         (name = "intake", description = "Lead capture from web forms and messaging middleware, and the intake sources (keys) they use")
     ),

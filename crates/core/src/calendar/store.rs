@@ -13,7 +13,7 @@ use super::api::{
 use super::rows::{CalendarRow, HolidayRow, WindowRow};
 use crate::audit::{self, Action, WriteContext};
 use crate::db::Conn;
-use crate::db::schema::{calendar_holidays, calendar_windows, calendars};
+use crate::db::schema::{branches, calendar_holidays, calendar_windows, calendars, divisions};
 use crate::error::{Error, Problems, Result};
 use crate::page::{Page, PageRequest, instant_value};
 use crate::removal::{Removal, Target, apply_archive_flag, delete_or_archive};
@@ -456,6 +456,22 @@ fn ensure_unique_name(conn: &mut Conn, name: &str, except: Option<&str>) -> Resu
         )])),
         None => Ok(()),
     }
+}
+
+/// The calendar business time is measured on for a record of `division_id`
+/// at `branch_id`: the branch's own, else its division's; none when neither
+/// has one.
+pub fn effective_calendar_id(conn: &mut Conn, branch_id: Option<&str>, division_id: &str) -> Result<Option<String>> {
+    if let Some(branch_id) = branch_id {
+        let own: Option<Option<String>> =
+            branches::table.filter(branches::id.eq(branch_id)).select(branches::calendar_id).first(conn).optional()?;
+        if let Some(Some(calendar_id)) = own {
+            return Ok(Some(calendar_id));
+        }
+    }
+    let division: Option<Option<String>> =
+        divisions::table.filter(divisions::id.eq(division_id)).select(divisions::calendar_id).first(conn).optional()?;
+    Ok(division.flatten())
 }
 
 #[cfg(test)]

@@ -632,6 +632,190 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    ticket_categories (id) {
+        id -> Text,
+        name -> Text,
+        kind -> Text,
+        position -> Integer,
+        archived_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ticket_queues (id) {
+        id -> Text,
+        division_id -> Text,
+        name -> Text,
+        assignment -> Text,
+        archived_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ticket_queue_members (queue_id, user_id) {
+        queue_id -> Text,
+        user_id -> Text,
+        position -> Integer,
+        role -> Text,
+        active -> Bool,
+    }
+}
+
+diesel::table! {
+    ticket_queue_cursors (queue_id) {
+        queue_id -> Text,
+        last_position -> Integer,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ticket_routing_rules (id) {
+        id -> Text,
+        division_id -> Text,
+        category_id -> Nullable<Text>,
+        channel -> Nullable<Text>,
+        queue_id -> Text,
+        position -> Integer,
+        active -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sla_policies (id) {
+        id -> Text,
+        division_id -> Nullable<Text>,
+        priority -> Text,
+        first_response_minutes -> Integer,
+        resolution_minutes -> Integer,
+        warn_percent -> Integer,
+        active -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ticket_counters (division_id) {
+        division_id -> Text,
+        last_number -> BigInt,
+    }
+}
+
+diesel::table! {
+    tickets (id) {
+        id -> Text,
+        number -> Text,
+        division_id -> Text,
+        branch_id -> Nullable<Text>,
+        queue_id -> Nullable<Text>,
+        customer_id -> Nullable<Text>,
+        asset_id -> Nullable<Text>,
+        lead_id -> Nullable<Text>,
+        category_id -> Text,
+        priority -> Text,
+        channel -> Text,
+        subject -> Text,
+        description -> Nullable<Text>,
+        status -> Text,
+        assignee_id -> Nullable<Text>,
+        created_by -> Nullable<Text>,
+        first_responded_at -> Nullable<Timestamp>,
+        resolved_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        reopen_count -> Integer,
+        agent_touches -> Integer,
+        first_contact_resolution -> Nullable<Bool>,
+        external_source -> Nullable<Text>,
+        external_id -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        archived_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    ticket_slas (ticket_id) {
+        ticket_id -> Text,
+        sla_policy_id -> Text,
+        calendar_id -> Nullable<Text>,
+        first_response_minutes -> Integer,
+        resolution_minutes -> Integer,
+        warn_percent -> Integer,
+        clock -> Text,
+        response_started_at -> Timestamp,
+        response_met_at -> Nullable<Timestamp>,
+        first_response_due_at -> Nullable<Timestamp>,
+        resolution_due_at -> Nullable<Timestamp>,
+        response_breached -> Bool,
+        resolution_breached -> Bool,
+        response_warned_at -> Nullable<Timestamp>,
+        resolution_warned_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    ticket_status_history (id) {
+        id -> Text,
+        ticket_id -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        changed_by -> Nullable<Text>,
+        changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ticket_comments (id) {
+        id -> Text,
+        ticket_id -> Text,
+        author_id -> Nullable<Text>,
+        visibility -> Text,
+        author_kind -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ticket_attachments (id) {
+        id -> Text,
+        ticket_id -> Text,
+        comment_id -> Nullable<Text>,
+        file_name -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        storage_key -> Text,
+        uploaded_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    csat_surveys (id) {
+        id -> Text,
+        ticket_id -> Text,
+        token_hash -> Text,
+        sent_at -> Timestamp,
+        expires_at -> Timestamp,
+        rating -> Nullable<Integer>,
+        comment -> Nullable<Text>,
+        responded_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(branches -> divisions (division_id));
 diesel::joinable!(calendar_windows -> calendars (calendar_id));
 diesel::joinable!(calendar_holidays -> calendars (calendar_id));
@@ -670,6 +854,17 @@ diesel::joinable!(intake_sources -> divisions (division_id));
 diesel::joinable!(intake_captures -> intake_sources (source_id));
 diesel::joinable!(intake_captures -> leads (lead_id));
 diesel::joinable!(intake_rate_windows -> intake_sources (source_id));
+
+diesel::joinable!(ticket_queue_members -> ticket_queues (queue_id));
+diesel::joinable!(ticket_queue_cursors -> ticket_queues (queue_id));
+diesel::joinable!(ticket_routing_rules -> ticket_queues (queue_id));
+diesel::joinable!(tickets -> ticket_categories (category_id));
+diesel::joinable!(tickets -> divisions (division_id));
+diesel::joinable!(ticket_slas -> tickets (ticket_id));
+diesel::joinable!(ticket_status_history -> tickets (ticket_id));
+diesel::joinable!(ticket_comments -> tickets (ticket_id));
+diesel::joinable!(ticket_attachments -> tickets (ticket_id));
+diesel::joinable!(csat_surveys -> tickets (ticket_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -716,4 +911,17 @@ diesel::allow_tables_to_appear_in_same_query!(
     intake_sources,
     intake_captures,
     intake_rate_windows,
+    ticket_categories,
+    ticket_queues,
+    ticket_queue_members,
+    ticket_queue_cursors,
+    ticket_routing_rules,
+    sla_policies,
+    ticket_counters,
+    tickets,
+    ticket_slas,
+    ticket_status_history,
+    ticket_comments,
+    ticket_attachments,
+    csat_surveys,
 );

@@ -254,3 +254,12 @@ fn an_always_open_calendar_measures_wall_time() {
         }
     }
 }
+
+#[test]
+fn round_the_clock_is_wall_clock_time() {
+    let always = BusinessCalendar::round_the_clock();
+    let from = utc("2026-12-24 18:30");
+    assert_eq!(always.between(from, utc("2026-12-27 06:30")), h(60), "nights, weekends and Christmas count");
+    assert_eq!(always.add(from, h(60)), Some(utc("2026-12-27 06:30")));
+    assert_eq!(always.weekly_total(), h(168));
+}

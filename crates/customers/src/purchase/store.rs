@@ -4,7 +4,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use rapport_core::audit::{self, Action, WriteContext};
 use rapport_core::db::Conn;
-use rapport_core::db::schema::{assets, purchase_lines, purchases};
+use rapport_core::db::schema::{purchase_lines, purchases};
 use rapport_core::money::{self, Money};
 use rapport_core::page::{Page, PageRequest, date_value, instant_value};
 use rapport_core::principal::{Reach, Scope};
@@ -141,7 +141,7 @@ pub fn create(
         refs::ensure_branch(conn, "branch_id", branch_id, &division_id)?;
     }
     if let Some(asset_id) = &asset_id {
-        ensure_customer_asset(conn, asset_id, &customer_id)?;
+        refs::ensure_customer_asset(conn, asset_id, &customer_id)?;
     }
     ensure_invoice_free(conn, &source, &invoice_number, None)?;
     let row = PurchaseRow {
@@ -290,7 +290,7 @@ fn apply(
         refs::ensure_branch(conn, "branch_id", branch_id, &row.division_id)?;
     }
     if let Some(asset_id) = asset_id.as_deref().filter(|a| Some(*a) != row.asset_id.as_deref()) {
-        ensure_customer_asset(conn, asset_id, &row.customer_id)?;
+        refs::ensure_customer_asset(conn, asset_id, &row.customer_id)?;
     }
     let status = changes.status.unwrap_or(before.status);
     let (currency, amount_minor) = match &new_amounts {
@@ -484,16 +484,6 @@ fn amounts(
 fn line_total(quantity: Decimal, unit_minor: i64) -> Option<i64> {
     let total = quantity.checked_mul(Decimal::from(unit_minor))?;
     i64::try_from(total.round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero)).ok()
-}
-
-fn ensure_customer_asset(conn: &mut Conn, asset_id: &str, customer_id: &str) -> Result<()> {
-    let owner: Option<String> =
-        assets::table.filter(assets::id.eq(asset_id)).select(assets::customer_id).first(conn).optional()?;
-    match owner {
-        Some(owner) if owner == customer_id => Ok(()),
-        Some(_) => Err(Error::invalid("asset_id", "wrong_customer", "the asset belongs to another customer")),
-        None => Err(Error::invalid("asset_id", "not_found", format!("asset {asset_id} does not exist"))),
-    }
 }
 
 fn ensure_invoice_free(conn: &mut Conn, source: &str, invoice_number: &str, except: Option<&str>) -> Result<()> {

@@ -8,8 +8,9 @@ use chrono::Utc;
 use diesel::prelude::*;
 use rapport_core::audit::{self, Action, WriteContext};
 use rapport_core::calendar::business::BusinessCalendar;
+use rapport_core::calendar::store::effective_calendar_id;
 use rapport_core::db::Conn;
-use rapport_core::db::schema::{branches, divisions, lead_stage_history, leads, pipeline_stages};
+use rapport_core::db::schema::{lead_stage_history, leads, pipeline_stages};
 use rapport_core::principal::Reach;
 use rapport_core::{Error, Problems, Result, time, validate};
 
@@ -83,7 +84,7 @@ pub fn move_stage(
 /// business seconds spent there (until now for the current stage).
 pub fn history(conn: &mut Conn, reach: &Reach, id: &str) -> Result<Vec<HistoryEntry>> {
     let lead = find_row(conn, reach, id)?;
-    let calendar = match calendar_of(conn, lead.branch_id.as_deref(), &lead.division_id)? {
+    let calendar = match effective_calendar_id(conn, lead.branch_id.as_deref(), &lead.division_id)? {
         Some(calendar_id) => Some(BusinessCalendar::load(conn, &calendar_id)?),
         None => None,
     };
@@ -110,19 +111,4 @@ pub fn history(conn: &mut Conn, reach: &Reach, id: &str) -> Result<Vec<HistoryEn
             left_at: row.left_at.map(time::utc),
         })
         .collect())
-}
-
-/// The calendar a lead's business time is measured on: its branch's, else
-/// its division's (the same rule as a branch's effective calendar).
-fn calendar_of(conn: &mut Conn, branch_id: Option<&str>, division_id: &str) -> Result<Option<String>> {
-    if let Some(branch_id) = branch_id {
-        let own: Option<Option<String>> =
-            branches::table.filter(branches::id.eq(branch_id)).select(branches::calendar_id).first(conn).optional()?;
-        if let Some(Some(calendar_id)) = own {
-            return Ok(Some(calendar_id));
-        }
-    }
-    let division: Option<Option<String>> =
-        divisions::table.filter(divisions::id.eq(division_id)).select(divisions::calendar_id).first(conn).optional()?;
-    Ok(division.flatten())
 }

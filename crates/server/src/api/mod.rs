@@ -21,6 +21,9 @@ mod problems;
 pub mod purchases;
 mod respond;
 pub mod service_records;
+pub mod sla_policies;
+pub mod ticket_categories;
+pub mod tickets;
 pub mod users;
 
 pub use problems::{CreateProblems, DeleteProblems, GetProblems, ListProblems, UpdateProblems};
@@ -68,5 +71,8 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(intake::routes)
         .configure(leads::routes)
         .configure(lead_routing::routes)
-        .configure(notifications::routes);
+        .configure(notifications::routes)
+        .configure(ticket_categories::routes)
+        .configure(tickets::routes)
+        .configure(sla_policies::routes);
 }

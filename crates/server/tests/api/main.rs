@@ -22,3 +22,5 @@ mod purchases;
 mod service_records;
 mod spec;
 mod support;
+mod ticket_slas;
+mod tickets;

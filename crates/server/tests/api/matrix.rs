@@ -135,6 +135,8 @@ async fn endpoints(app: &TestApp, division_id: &str, n: usize) -> Vec<Endpoint> 
     .chain(crate::leads::matrix_endpoints(app, division_id, n).await)
     .chain(crate::lead_routing::matrix_endpoints(app, division_id, n).await)
     .chain(crate::intake::matrix_endpoints(app, division_id, n).await)
+    .chain(crate::tickets::matrix_endpoints(app, division_id, n).await)
+    .chain(crate::ticket_slas::matrix_endpoints(app, division_id, n).await)
     .collect()
 }
 

@@ -106,6 +106,17 @@ impl BusinessCalendar {
         })
     }
 
+    /// Round the clock in UTC, without holidays: what a record with no
+    /// calendar is measured on (business time equals wall-clock time).
+    pub fn round_the_clock() -> Self {
+        Self {
+            time_zone: Tz::UTC,
+            week: std::array::from_fn(|_| vec![(0, DAY_MINUTES)]),
+            weekly_total: Duration::minutes(i64::from(7 * DAY_MINUTES)),
+            holidays: Default::default(),
+        }
+    }
+
     /// Loads a calendar, archived or not (old tickets keep measuring on it):
     /// its time zone, its windows and its effective holidays, inherited ones
     /// included.

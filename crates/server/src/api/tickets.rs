@@ -1,0 +1,252 @@
+//! `/api/v1/tickets`: tickets, their status flow and history, comments.
+
+use actix_web::{HttpResponse, get, patch, post, web};
+use rapport_auth::policy::{Operation, Resource};
+use rapport_core::page::Page;
+use rapport_core::principal::Reach;
+use rapport_tickets::sla::{self, SlaExplanation};
+use rapport_tickets::ticket::api::{
+    ChangeStatus, CreateTicket, StatusChange, TicketListQuery, TicketResponse, UpdateTicket,
+};
+use rapport_tickets::ticket::comments::{self, CommentResponse, CreateComment};
+use rapport_tickets::ticket::{list, status, store as tickets};
+
+use super::{CreateProblems, GetProblems, ListProblems, ListResponse, UpdateProblems, respond};
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiQuery, Caller, IfMatch, expected_version};
+use crate::state::AppState;
+
+/// Registers this module's routes.
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_tickets)
+        .service(create_ticket)
+        .service(get_ticket)
+        .service(update_ticket)
+        .service(change_ticket_status)
+        .service(list_ticket_history)
+        .service(get_ticket_sla)
+        .service(list_ticket_comments)
+        .service(add_ticket_comment);
+}
+
+/// The caller's reach over customers, for linking one (none: they may link none).
+fn customers_reach(caller: &Caller) -> Option<Reach> {
+    caller.reach(Resource::Customers, Operation::Read).ok()
+}
+
+/// List tickets.
+///
+/// My tickets (`assignee=me`), a queue (`queue_id`), by customer or asset,
+/// by status (`status=new,open`), priority, channel, category, number,
+/// created range; sort `created_at` or `updated_at`; keyset pages.
+#[utoipa::path(
+    tag = "tickets",
+    params(TicketListQuery),
+    responses((status = 200, description = "One page of tickets", body = ListResponse<TicketResponse>), ListProblems),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/tickets")]
+pub async fn list_tickets(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: ApiQuery<TicketListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let reach = caller.reach(Resource::Tickets, Operation::Read)?;
+    let page = state.read(move |conn| list::list(conn, &reach, &query.0)).await?;
+    Ok(respond::page(page))
+}
+
+/// Log a ticket.
+///
+/// In status `new`, numbered in its division (`MOT-000123`). The branch
+/// must be of the division, the asset the customer's (an asset needs its
+/// customer), the category live, the assignee an active user of the
+/// division (who is notified).
+#[utoipa::path(
+    tag = "tickets",
+    request_body = CreateTicket,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key; a repeat with the same body replays the first response")),
+    responses((status = 201, description = "Created", body = TicketResponse,
+        headers(("Location" = String, description = "URL of the new ticket"), ("ETag" = String, description = "Version"))), CreateProblems),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[post("/tickets")]
+pub async fn create_ticket(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: ApiJson<CreateTicket>,
+) -> Result<HttpResponse, ApiError> {
+    let reach = caller.reach(Resource::Tickets, Operation::Create)?;
+    let customers = customers_reach(&caller);
+    let created =
+        state.write(move |conn| tickets::create(conn, &caller.ctx, &reach, customers.as_ref(), body.0)).await?;
+    Ok(respond::created(&created, format!("/api/v1/tickets/{}", created.id), created.version))
+}
+
+/// Get a ticket.
+#[utoipa::path(
+    tag = "tickets",
+    params(("id" = String, Path, description = "Ticket id")),
+    responses((status = 200, description = "The ticket", body = TicketResponse,
+        headers(("ETag" = String, description = "Version, for If-Match"))), GetProblems),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/tickets/{id}")]
+pub async fn get_ticket(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let reach = caller.reach(Resource::Tickets, Operation::Read)?;
+    let found = state.read(move |conn| tickets::get(conn, &reach, &id)).await?;
+    Ok(respond::one(&found, found.version))
+}
+
+/// Update a ticket.
+///
+/// Everything but the status (`POST /tickets/{id}/status`) and the
+/// division. A new assignee is notified; the change is audited. Send the
+/// version you read as `If-Match` (or `version`).
+#[utoipa::path(
+    tag = "tickets",
+    request_body = UpdateTicket,
+    params(("id" = String, Path, description = "Ticket id"),
+        ("If-Match" = Option<String>, Header, description = "ETag of the version being changed, e.g. \"3\"")),
+    responses((status = 200, description = "The updated ticket", body = TicketResponse), UpdateProblems),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[patch("/tickets/{id}")]
+pub async fn update_ticket(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    if_match: IfMatch,
+    body: ApiJson<UpdateTicket>,
+) -> Result<HttpResponse, ApiError> {
+    let reach = caller.reach(Resource::Tickets, Operation::Update)?;
+    let version = expected_version(if_match, body.0.version)?;
+    let customers = customers_reach(&caller);
+    let updated = state
+        .write(move |conn| tickets::update(conn, &caller.ctx, &reach, customers.as_ref(), &id, version, body.0))
+        .await?;
+    Ok(respond::one(&updated, updated.version))
+}
+
+/// Change a ticket's status.
+///
+/// `new → open | pending | resolved`, `open ↔ pending`, `open | pending →
+/// resolved`, `resolved → closed`, and a reopen (`resolved | closed →
+/// open`, counted). Anything else is a 422 `invalid_transition`. Resolving
+/// sets `resolved_at` and `first_contact_resolution`; a reopen clears them.
+#[utoipa::path(
+    tag = "tickets",
+    request_body = ChangeStatus,
+    params(("id" = String, Path, description = "Ticket id"),
+        ("If-Match" = Option<String>, Header, description = "ETag of the version being changed, e.g. \"3\"")),
+    responses((status = 200, description = "The ticket in its new status", body = TicketResponse), UpdateProblems),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[post("/tickets/{id}/status")]
+pub async fn change_ticket_status(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    if_match: IfMatch,
+    body: ApiJson<ChangeStatus>,
+) -> Result<HttpResponse, ApiError> {
+    let reach = caller.reach(Resource::Tickets, Operation::Update)?;
+    let version = expected_version(if_match, body.0.version)?;
+    let changed = state.write(move |conn| status::change(conn, &caller.ctx, &reach, &id, version, body.0)).await?;
+    Ok(respond::one(&changed, changed.version))
+}
+
+/// A ticket's status history.
+///
+/// Every change, oldest first, on one page (`next_cursor` is always null).
+#[utoipa::path(
+    tag = "tickets",
+    params(("id" = String, Path, description = "Ticket id")),
+    responses((status = 200, description = "The status history", body = ListResponse<StatusChange>), GetProblems),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/tickets/{id}/history")]
+pub async fn list_ticket_history(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let reach = caller.reach(Resource::Tickets, Operation::Read)?;
+    let items = state.read(move |conn| status::history(conn, &reach, &id)).await?;
+    Ok(respond::page(Page { items, next_cursor: None }))
+}
+
+/// A ticket's comments.
+///
+/// Public replies and internal notes, oldest first, on one page.
+#[utoipa::path(
+    tag = "tickets",
+    params(("id" = String, Path, description = "Ticket id")),
+    responses((status = 200, description = "The thread", body = ListResponse<CommentResponse>), GetProblems),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/tickets/{id}/comments")]
+pub async fn list_ticket_comments(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let reach = caller.reach(Resource::Tickets, Operation::Read)?;
+    let items = state.read(move |conn| comments::list(conn, &reach, &id)).await?;
+    Ok(respond::page(Page { items, next_cursor: None }))
+}
+
+/// Comment on a ticket.
+///
+/// A public reply (the customer sees it) or an internal note. The first
+/// public agent reply sets `first_responded_at` and opens a `new` ticket;
+/// each public agent reply counts as an agent touch. `author_kind:
+/// customer` records a customer's reply relayed by an integration.
+#[utoipa::path(
+    tag = "tickets",
+    request_body = CreateComment,
+    params(("id" = String, Path, description = "Ticket id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key; a repeat with the same body replays the first response")),
+    responses((status = 201, description = "Created", body = CommentResponse), CreateProblems),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[post("/tickets/{id}/comments")]
+pub async fn add_ticket_comment(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: ApiJson<CreateComment>,
+) -> Result<HttpResponse, ApiError> {
+    let reach = caller.reach(Resource::Tickets, Operation::Update)?;
+    let created = state.write(move |conn| comments::add(conn, &caller.ctx, &reach, &id, body.0)).await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+/// A ticket's SLA, explained.
+///
+/// Each deadline (first response, resolution) with its target in business
+/// minutes, start, due time, when it was met, business time used and
+/// remaining, breach flag, and the segments it was computed from: working
+/// time, nights and weekends, holidays (named) and pauses (`pending`,
+/// `resolved`, `closed`), on the ticket branch's calendar. 404 when no SLA
+/// policy applied to the ticket.
+#[utoipa::path(
+    tag = "tickets",
+    params(("id" = String, Path, description = "Ticket id")),
+    responses((status = 200, description = "The SLA explained", body = SlaExplanation), GetProblems),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/tickets/{id}/sla")]
+pub async fn get_ticket_sla(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let reach = caller.reach(Resource::Tickets, Operation::Read)?;
+    let explained = state.read(move |conn| sla::explain(conn, &reach, &id)).await?;
+    Ok(HttpResponse::Ok().json(explained))
+}

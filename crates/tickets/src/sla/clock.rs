@@ -1,0 +1,213 @@
+//! Each ticket's SLA clock: started when the ticket is logged (with the
+//! targets of the policy for its division and priority, on its branch's
+//! calendar), paused while it waits on the customer (`pending`) and while it
+//! is resolved or closed, and recomputed after every status change and
+//! reply. Due times are business time on that calendar, with the pauses
+//! taken out: `BusinessCalendar::add_excluding`, the one implementation the
+//! metrics use too.
+
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use rapport_core::calendar::business::{BusinessCalendar, Pause};
+use rapport_core::calendar::store::effective_calendar_id;
+use rapport_core::db::Conn;
+use rapport_core::db::schema::{ticket_slas, ticket_status_history, tickets};
+use rapport_core::{Error, Result, time};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::policy;
+use crate::kinds::{Priority, TicketStatus};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = ticket_slas)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub(crate) struct SlaRow {
+    pub ticket_id: String,
+    pub sla_policy_id: String,
+    pub calendar_id: Option<String>,
+    pub first_response_minutes: i32,
+    pub resolution_minutes: i32,
+    pub warn_percent: i32,
+    pub clock: String,
+    pub response_started_at: NaiveDateTime,
+    pub response_met_at: Option<NaiveDateTime>,
+    pub first_response_due_at: Option<NaiveDateTime>,
+    pub resolution_due_at: Option<NaiveDateTime>,
+    pub response_breached: bool,
+    pub resolution_breached: bool,
+    pub response_warned_at: Option<NaiveDateTime>,
+    pub resolution_warned_at: Option<NaiveDateTime>,
+}
+
+/// Whether the SLA clock runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Clock {
+    /// `new` or `open`: business time counts.
+    Running,
+    /// `pending`: waiting on the customer.
+    Paused,
+    /// `resolved` or `closed`.
+    Stopped,
+}
+
+impl Clock {
+    fn of(status: TicketStatus) -> Clock {
+        match status {
+            TicketStatus::New | TicketStatus::Open => Clock::Running,
+            TicketStatus::Pending => Clock::Paused,
+            TicketStatus::Resolved | TicketStatus::Closed => Clock::Stopped,
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Clock::Running => "running",
+            Clock::Paused => "paused",
+            Clock::Stopped => "stopped",
+        }
+    }
+
+    pub(crate) fn parse(raw: &str) -> Option<Clock> {
+        [Clock::Running, Clock::Paused, Clock::Stopped].into_iter().find(|c| c.as_str() == raw)
+    }
+}
+
+/// The calendar a clock runs on; none: round the clock.
+pub(crate) fn calendar(conn: &mut Conn, calendar_id: Option<&str>) -> Result<BusinessCalendar> {
+    match calendar_id {
+        Some(id) => BusinessCalendar::load(conn, id),
+        None => Ok(BusinessCalendar::round_the_clock()),
+    }
+}
+
+/// The stretches ticket `ticket_id`'s clock stood still: its stays in
+/// `pending`, `resolved` and `closed` (the current one open-ended).
+pub(crate) fn pauses(conn: &mut Conn, ticket_id: &str) -> Result<Vec<Pause>> {
+    let changes: Vec<(String, NaiveDateTime)> = ticket_status_history::table
+        .filter(ticket_status_history::ticket_id.eq(ticket_id))
+        .order((ticket_status_history::changed_at.asc(), ticket_status_history::id.asc()))
+        .select((ticket_status_history::to_status, ticket_status_history::changed_at))
+        .load(conn)?;
+    let mut pauses = Vec::new();
+    for (i, (status, at)) in changes.iter().enumerate() {
+        let still = TicketStatus::parse(status).is_some_and(|s| Clock::of(s) != Clock::Running);
+        if still {
+            let end = changes.get(i + 1).map_or(DateTime::<Utc>::MAX_UTC, |(_, next)| time::utc(*next));
+            pauses.push((time::utc(*at), end));
+        }
+    }
+    Ok(pauses)
+}
+
+fn minutes(m: i32) -> Duration {
+    Duration::minutes(i64::from(m))
+}
+
+/// Starts the clock of a ticket just logged, if a policy applies to its
+/// division and priority.
+pub(crate) fn start(
+    conn: &mut Conn,
+    ticket_id: &str,
+    division_id: &str,
+    branch_id: Option<&str>,
+    priority: Priority,
+) -> Result<()> {
+    let Some(policy) = policy::for_ticket(conn, division_id, priority)? else {
+        return Ok(());
+    };
+    let created_at: NaiveDateTime =
+        tickets::table.filter(tickets::id.eq(ticket_id)).select(tickets::created_at).first(conn)?;
+    let row = SlaRow {
+        ticket_id: ticket_id.to_owned(),
+        sla_policy_id: policy.id,
+        calendar_id: effective_calendar_id(conn, branch_id, division_id)?,
+        first_response_minutes: policy.first_response_minutes,
+        resolution_minutes: policy.resolution_minutes,
+        warn_percent: policy.warn_percent,
+        clock: Clock::Running.as_str().to_owned(),
+        response_started_at: created_at,
+        response_met_at: None,
+        first_response_due_at: None,
+        resolution_due_at: None,
+        response_breached: false,
+        resolution_breached: false,
+        response_warned_at: None,
+        resolution_warned_at: None,
+    };
+    diesel::insert_into(ticket_slas::table).values(&row).execute(conn)?;
+    refresh(conn, ticket_id)
+}
+
+fn load(conn: &mut Conn, ticket_id: &str) -> Result<Option<SlaRow>> {
+    Ok(ticket_slas::table
+        .filter(ticket_slas::ticket_id.eq(ticket_id))
+        .select(SlaRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Recomputes the clock of `ticket_id` from its status history: due times
+/// with the pauses taken out (none while a pause lasts and the deadline
+/// has not passed before it), the clock state, and the breach flags, which
+/// once set stay set.
+pub fn refresh(conn: &mut Conn, ticket_id: &str) -> Result<()> {
+    let Some(sla) = load(conn, ticket_id)? else { return Ok(()) };
+    let (status, created_at, resolved_at): (String, NaiveDateTime, Option<NaiveDateTime>) = tickets::table
+        .filter(tickets::id.eq(ticket_id))
+        .select((tickets::status, tickets::created_at, tickets::resolved_at))
+        .first(conn)?;
+    let status = TicketStatus::parse(&status).ok_or_else(|| Error::Internal(format!("stored status {status}")))?;
+    let mut pauses = pauses(conn, ticket_id)?;
+    let clock = Clock::of(status);
+    if clock == Clock::Stopped {
+        // Resolved or closed: the deadlines stay where they stood, rather
+        // than vanish behind a stop with no end.
+        pauses.retain(|(_, end)| *end != DateTime::<Utc>::MAX_UTC);
+    }
+    let cal = calendar(conn, sla.calendar_id.as_deref())?;
+    let now = Utc::now();
+    let response_due =
+        cal.add_excluding(time::utc(sla.response_started_at), minutes(sla.first_response_minutes), &pauses);
+    let resolution_due = cal.add_excluding(time::utc(created_at), minutes(sla.resolution_minutes), &pauses);
+    let late = |done: Option<NaiveDateTime>, due: Option<DateTime<Utc>>| match (done, due) {
+        (Some(done), Some(due)) => time::utc(done) > due,
+        (None, Some(due)) => now > due,
+        (_, None) => false,
+    };
+    let response_breached = sla.response_breached || late(sla.response_met_at, response_due);
+    let resolution_breached = sla.resolution_breached || late(resolved_at, resolution_due);
+    diesel::update(ticket_slas::table.filter(ticket_slas::ticket_id.eq(ticket_id)))
+        .set((
+            ticket_slas::clock.eq(clock.as_str()),
+            ticket_slas::first_response_due_at.eq(response_due.map(time::stored)),
+            ticket_slas::resolution_due_at.eq(resolution_due.map(time::stored)),
+            ticket_slas::response_breached.eq(response_breached),
+            ticket_slas::resolution_breached.eq(resolution_breached),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// An agent's public reply meets the response clock, if it is waiting.
+pub(crate) fn agent_replied(conn: &mut Conn, ticket_id: &str, at: NaiveDateTime) -> Result<()> {
+    diesel::update(
+        ticket_slas::table.filter(ticket_slas::ticket_id.eq(ticket_id)).filter(ticket_slas::response_met_at.is_null()),
+    )
+    .set(ticket_slas::response_met_at.eq(at))
+    .execute(conn)?;
+    refresh(conn, ticket_id)
+}
+
+/// A customer's reply after an agent's starts the response clock again.
+pub(crate) fn customer_replied(conn: &mut Conn, ticket_id: &str, at: NaiveDateTime) -> Result<()> {
+    diesel::update(
+        ticket_slas::table
+            .filter(ticket_slas::ticket_id.eq(ticket_id))
+            .filter(ticket_slas::response_met_at.is_not_null()),
+    )
+    .set((ticket_slas::response_started_at.eq(at), ticket_slas::response_met_at.eq(None::<NaiveDateTime>)))
+    .execute(conn)?;
+    refresh(conn, ticket_id)
+}

@@ -1,0 +1,251 @@
+//! Request and response types for tickets, status changes and comments.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use rapport_core::page::{Direction, SortKey};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::kinds::{Priority, TicketChannel, TicketStatus};
+
+/// A new ticket.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "division_id": "0193b0e2-5b7e-7c3a-9a53-2f4c1d0e9a12",
+    "branch_id": "0193b0e2-5b7e-7c3a-9a53-2f4c1d0e9a13",
+    "customer_id": "0193b0e2-5b7e-7c3a-9a53-2f4c1d0e9a11",
+    "category_id": "0193b0e2-5b7e-7c3a-9a53-2f4c1d0e9a40",
+    "priority": "high", "channel": "call",
+    "subject": "Engine warning light after service",
+    "description": "Customer says the light came on two days after the 20,000 km service."
+}))]
+pub struct CreateTicket {
+    /// The division that handles it.
+    pub division_id: String,
+    /// The branch (of that division).
+    #[serde(default)]
+    pub branch_id: Option<String>,
+    /// The customer (within your reach).
+    #[serde(default)]
+    pub customer_id: Option<String>,
+    /// The asset concerned (the customer's).
+    #[serde(default)]
+    pub asset_id: Option<String>,
+    /// A live ticket category.
+    pub category_id: String,
+    /// Priority (default `normal`).
+    #[serde(default)]
+    pub priority: Option<Priority>,
+    /// How it came in.
+    pub channel: TicketChannel,
+    /// Subject, at most 200 characters.
+    pub subject: String,
+    /// Description, at most 10,000 characters.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The agent working it (an active user of the division).
+    #[serde(default)]
+    pub assignee_id: Option<String>,
+    /// The system it comes from, e.g. `oracle_erp` (with `external_id`).
+    #[serde(default)]
+    pub external_source: Option<String>,
+    /// Its id there; unique per source.
+    #[serde(default)]
+    pub external_id: Option<String>,
+    /// Custom field values (entity `ticket`).
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub custom_fields: BTreeMap<String, serde_json::Value>,
+}
+
+/// Changes to a ticket; absent fields stay as they are, `null` clears. The
+/// status changes through `POST /tickets/{id}/status`.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"priority": "urgent", "assignee_id": "0193b0e2-5b7e-7c3a-9a53-2f4c1d0e9a77", "version": 2}))]
+pub struct UpdateTicket {
+    /// New branch (of the ticket's division).
+    #[serde(default, deserialize_with = "rapport_core::serde_util::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub branch_id: Option<Option<String>>,
+    /// Link a customer.
+    #[serde(default, deserialize_with = "rapport_core::serde_util::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub customer_id: Option<Option<String>>,
+    /// Link an asset (the customer's).
+    #[serde(default, deserialize_with = "rapport_core::serde_util::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub asset_id: Option<Option<String>>,
+    /// Another live category.
+    pub category_id: Option<String>,
+    /// New priority.
+    pub priority: Option<Priority>,
+    /// New subject.
+    pub subject: Option<String>,
+    /// New description.
+    #[serde(default, deserialize_with = "rapport_core::serde_util::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+    /// Reassign (audited; the new assignee is notified); `null` unassigns.
+    #[serde(default, deserialize_with = "rapport_core::serde_util::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub assignee_id: Option<Option<String>>,
+    /// Custom field values to set (`null` removes one).
+    #[schema(value_type = Option<Object>)]
+    pub custom_fields: Option<BTreeMap<String, serde_json::Value>>,
+    /// The version being changed (or send `If-Match`).
+    pub version: Option<i64>,
+}
+
+/// A status change.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"status": "resolved", "version": 3}))]
+pub struct ChangeStatus {
+    /// The new status: forward through `new → open → pending → resolved →
+    /// closed`, between `open` and `pending`, or `open` again from
+    /// `resolved` or `closed` (a reopen).
+    pub status: TicketStatus,
+    /// The version being changed (or send `If-Match`).
+    pub version: Option<i64>,
+}
+
+/// A ticket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TicketResponse {
+    /// Id.
+    pub id: String,
+    /// Human-friendly number: the division's code and a sequence, e.g. `MOT-000123`.
+    pub number: String,
+    /// Division.
+    pub division_id: String,
+    /// Branch.
+    pub branch_id: Option<String>,
+    /// Queue (once routed).
+    pub queue_id: Option<String>,
+    /// Customer.
+    pub customer_id: Option<String>,
+    /// Asset.
+    pub asset_id: Option<String>,
+    /// The lead a sales inquiry was handed to.
+    pub lead_id: Option<String>,
+    /// Category.
+    pub category_id: String,
+    /// Priority.
+    pub priority: Priority,
+    /// Channel it came in by.
+    pub channel: TicketChannel,
+    /// Subject.
+    pub subject: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Status.
+    pub status: TicketStatus,
+    /// The agent working it.
+    pub assignee_id: Option<String>,
+    /// Who logged it (none: an integration or the system).
+    pub created_by: Option<String>,
+    /// The first public reply by an agent.
+    pub first_responded_at: Option<DateTime<Utc>>,
+    /// When it was (last) resolved.
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// When it was closed.
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Times it was reopened.
+    pub reopen_count: i32,
+    /// Public agent replies so far (first-contact resolution needs one at most).
+    pub agent_touches: i32,
+    /// Set on resolution: resolved with at most one agent touch and never
+    /// reopened (see `docs/metrics.md`); cleared by a reopen.
+    pub first_contact_resolution: Option<bool>,
+    /// The SLA: due times, clock and breach flags (none when no policy
+    /// applied); `GET /tickets/{id}/sla` explains it.
+    pub sla: Option<crate::sla::TicketSla>,
+    /// Source system.
+    pub external_source: Option<String>,
+    /// Id there.
+    pub external_id: Option<String>,
+    /// Custom field values.
+    #[schema(value_type = Object)]
+    pub custom_fields: BTreeMap<String, serde_json::Value>,
+    /// Archived.
+    pub archived_at: Option<DateTime<Utc>>,
+    /// Version.
+    pub version: i64,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One status change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct StatusChange {
+    /// Previous status (none for the creation).
+    pub from_status: Option<TicketStatus>,
+    /// New status.
+    pub to_status: TicketStatus,
+    /// Who changed it.
+    pub changed_by: Option<String>,
+    /// When.
+    pub changed_at: DateTime<Utc>,
+}
+
+/// Query parameters for listing tickets. Filters combine with AND.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TicketListQuery {
+    /// Only these statuses, comma-separated, e.g. `new,open`.
+    pub status: Option<String>,
+    /// Only this priority.
+    pub priority: Option<Priority>,
+    /// Only this assignee; `me` for yourself, `none` for unassigned.
+    pub assignee: Option<String>,
+    /// Only this queue.
+    pub queue_id: Option<String>,
+    /// Only this division.
+    pub division_id: Option<String>,
+    /// Only this branch.
+    pub branch_id: Option<String>,
+    /// Only this customer's.
+    pub customer_id: Option<String>,
+    /// Only this asset's.
+    pub asset_id: Option<String>,
+    /// Only this category.
+    pub category_id: Option<String>,
+    /// Only this channel.
+    pub channel: Option<TicketChannel>,
+    /// Created at or after.
+    pub created_from: Option<DateTime<Utc>>,
+    /// Created before.
+    pub created_to: Option<DateTime<Utc>>,
+    /// Changed at or after (for sync).
+    pub updated_since: Option<DateTime<Utc>>,
+    /// The exact number, e.g. `MOT-000123`.
+    pub number: Option<String>,
+    /// Include archived tickets (default false).
+    pub include_archived: Option<bool>,
+    /// `created_at` (default `-created_at`), `updated_at`.
+    pub sort: Option<String>,
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Ticket sort keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketSort {
+    /// By creation.
+    CreatedAt,
+    /// By last change.
+    UpdatedAt,
+}
+
+impl SortKey for TicketSort {
+    const ALL: &'static [(&'static str, Self)] = &[("created_at", Self::CreatedAt), ("updated_at", Self::UpdatedAt)];
+    const DEFAULT: (Self, Direction) = (Self::CreatedAt, Direction::Desc);
+}

@@ -1,0 +1,112 @@
+//! Listing tickets: my tickets, a queue, by customer or asset; filters and
+//! keyset pages.
+
+use diesel::prelude::*;
+use rapport_core::db::Conn;
+use rapport_core::db::schema::tickets;
+use rapport_core::page::{Page, PageRequest, instant_value};
+use rapport_core::principal::Reach;
+use rapport_core::{Error, FieldError, Result, time};
+
+use super::api::{TicketListQuery, TicketResponse, TicketSort};
+use super::rows::TicketRow;
+use super::scope::{BoxedTickets, reachable};
+use super::store::responses;
+use crate::kinds::TicketStatus;
+
+/// One page of tickets within `reach`.
+pub fn list(conn: &mut Conn, reach: &Reach, query: &TicketListQuery) -> Result<Page<TicketResponse>> {
+    let page = PageRequest::<TicketSort>::parse(query.limit, query.sort.as_deref(), query.cursor.as_deref())?;
+    let q = filtered(reachable(reach), reach, query)?;
+    let after = page.after_instant()?;
+    let direction = page.sort.direction;
+    let q = match page.sort.key {
+        TicketSort::CreatedAt => rapport_core::keyset!(q, tickets::created_at, tickets::id, direction, after),
+        TicketSort::UpdatedAt => rapport_core::keyset!(q, tickets::updated_at, tickets::id, direction, after),
+    };
+    let rows = q.limit(page.fetch_limit()).load::<TicketRow>(conn)?;
+    let sort = page.sort.key;
+    let page = page.finish(rows, |row| {
+        let value = match sort {
+            TicketSort::CreatedAt => row.created_at,
+            TicketSort::UpdatedAt => row.updated_at,
+        };
+        (instant_value(value), row.id.clone())
+    });
+    let items = responses(conn, page.items)?;
+    Ok(Page { items, next_cursor: page.next_cursor })
+}
+
+fn filtered<'a>(mut q: BoxedTickets<'a>, reach: &Reach, query: &TicketListQuery) -> Result<BoxedTickets<'a>> {
+    if let Some(raw) = query.status.as_deref() {
+        let mut statuses = Vec::new();
+        for part in raw.split(',').map(str::trim) {
+            match TicketStatus::parse(part) {
+                Some(s) => statuses.push(s.as_str()),
+                None => {
+                    return Err(Error::InvalidQuery(vec![FieldError::new(
+                        "status",
+                        "unknown_value",
+                        format!("unknown status {part}; use new, open, pending, resolved, closed"),
+                    )]));
+                }
+            }
+        }
+        q = q.filter(tickets::status.eq_any(statuses));
+    }
+    if let Some(v) = query.priority {
+        q = q.filter(tickets::priority.eq(v.as_str()));
+    }
+    match query.assignee.as_deref().map(str::trim) {
+        Some("none") => q = q.filter(tickets::assignee_id.is_null()),
+        Some("me") => q = q.filter(tickets::assignee_id.eq(reach.user_id.clone())),
+        Some(user) => q = q.filter(tickets::assignee_id.eq(user.to_owned())),
+        None => {}
+    }
+    if let Some(v) = &query.queue_id {
+        q = q.filter(tickets::queue_id.eq(v.clone()));
+    }
+    if let Some(v) = &query.division_id {
+        q = q.filter(tickets::division_id.eq(v.clone()));
+    }
+    if let Some(v) = &query.branch_id {
+        q = q.filter(tickets::branch_id.eq(v.clone()));
+    }
+    if let Some(v) = &query.customer_id {
+        q = q.filter(tickets::customer_id.eq(v.clone()));
+    }
+    if let Some(v) = &query.asset_id {
+        q = q.filter(tickets::asset_id.eq(v.clone()));
+    }
+    if let Some(v) = &query.category_id {
+        q = q.filter(tickets::category_id.eq(v.clone()));
+    }
+    if let Some(v) = query.channel {
+        q = q.filter(tickets::channel.eq(v.as_str()));
+    }
+    if let Some(v) = &query.number {
+        q = q.filter(tickets::number.eq(v.trim().to_uppercase()));
+    }
+    if let (Some(from), Some(to)) = (query.created_from, query.created_to)
+        && from > to
+    {
+        return Err(Error::InvalidQuery(vec![FieldError::new(
+            "created_to",
+            "invalid_range",
+            "created_to must not be before created_from",
+        )]));
+    }
+    if let Some(v) = query.created_from {
+        q = q.filter(tickets::created_at.ge(time::stored(v)));
+    }
+    if let Some(v) = query.created_to {
+        q = q.filter(tickets::created_at.lt(time::stored(v)));
+    }
+    if let Some(v) = query.updated_since {
+        q = q.filter(tickets::updated_at.ge(time::stored(v)));
+    }
+    if !query.include_archived.unwrap_or(false) {
+        q = q.filter(tickets::archived_at.is_null());
+    }
+    Ok(q)
+}

@@ -1,0 +1,96 @@
+//! The status flow and its history. Resolving sets `resolved_at` and the
+//! first-contact-resolution flag; a reopen clears both and counts.
+
+use diesel::prelude::*;
+use rapport_core::audit::{self, Action, WriteContext};
+use rapport_core::db::Conn;
+use rapport_core::db::schema::{ticket_status_history, tickets};
+use rapport_core::principal::Reach;
+use rapport_core::{Error, Result, time};
+
+use super::api::{ChangeStatus, StatusChange, TicketResponse};
+use super::rows::StatusRow;
+use super::store::{ENTITY, actor, find_row, record_status, reload};
+use crate::kinds::TicketStatus;
+
+/// Whether a ticket resolved now counts as resolved at first contact: at
+/// most one public agent reply and never reopened (`docs/metrics.md`).
+pub fn first_contact(agent_touches: i32, reopen_count: i32) -> bool {
+    agent_touches <= 1 && reopen_count == 0
+}
+
+/// Moves ticket `id` (at `version`) to `input.status`, if the flow allows it
+/// (422 `invalid_transition` otherwise).
+pub fn change(
+    conn: &mut Conn,
+    ctx: &WriteContext,
+    reach: &Reach,
+    id: &str,
+    version: i64,
+    input: ChangeStatus,
+) -> Result<TicketResponse> {
+    let row = find_row(conn, reach, id)?;
+    let from =
+        TicketStatus::parse(&row.status).ok_or_else(|| Error::Internal(format!("stored status {}", row.status)))?;
+    let to = input.status;
+    if !from.may_become(to) {
+        return Err(Error::invalid(
+            "status",
+            "invalid_transition",
+            format!("a {} ticket cannot become {}", from.as_str(), to.as_str()),
+        ));
+    }
+    if row.version != version {
+        return Err(Error::StaleVersion { current: row.version });
+    }
+    let before = reload(conn, id)?;
+    let now = time::now();
+    let reopening = matches!(from, TicketStatus::Resolved | TicketStatus::Closed) && to == TicketStatus::Open;
+    let reopen_count = row.reopen_count + i32::from(reopening);
+    let (resolved_at, fcr) = match to {
+        TicketStatus::Resolved => (Some(now), Some(first_contact(row.agent_touches, reopen_count))),
+        TicketStatus::Closed => (row.resolved_at, row.first_contact_resolution),
+        _ => (None, None),
+    };
+    let closed_at = (to == TicketStatus::Closed).then_some(now);
+    let updated = diesel::update(tickets::table.filter(tickets::id.eq(id)).filter(tickets::version.eq(version)))
+        .set((
+            tickets::status.eq(to.as_str()),
+            tickets::resolved_at.eq(resolved_at),
+            tickets::closed_at.eq(closed_at),
+            tickets::first_contact_resolution.eq(fcr),
+            tickets::reopen_count.eq(reopen_count),
+            tickets::version.eq(version + 1),
+            tickets::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    if updated == 0 {
+        return Err(Error::StaleVersion { current: reload(conn, id)?.version });
+    }
+    record_status(conn, id, Some(from), to, actor(reach), now)?;
+    crate::sla::clock::refresh(conn, id)?;
+    let after = reload(conn, id)?;
+    audit::record(conn, ctx, ENTITY, id, Action::Updated, Some(&before), Some(&after))?;
+    Ok(after)
+}
+
+/// Every status change of ticket `id`, oldest first.
+pub fn history(conn: &mut Conn, reach: &Reach, id: &str) -> Result<Vec<StatusChange>> {
+    find_row(conn, reach, id)?;
+    let rows: Vec<StatusRow> = ticket_status_history::table
+        .filter(ticket_status_history::ticket_id.eq(id))
+        .order((ticket_status_history::changed_at.asc(), ticket_status_history::id.asc()))
+        .select(StatusRow::as_select())
+        .load(conn)?;
+    let parse = |s: &str| TicketStatus::parse(s).ok_or_else(|| Error::Internal(format!("stored status {s}")));
+    rows.into_iter()
+        .map(|r| {
+            Ok(StatusChange {
+                from_status: r.from_status.as_deref().map(parse).transpose()?,
+                to_status: parse(&r.to_status)?,
+                changed_by: r.changed_by,
+                changed_at: time::utc(r.changed_at),
+            })
+        })
+        .collect()
+}

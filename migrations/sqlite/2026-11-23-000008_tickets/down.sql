@@ -1,0 +1,13 @@
+DROP TABLE csat_surveys;
+DROP TABLE ticket_attachments;
+DROP TABLE ticket_comments;
+DROP TABLE ticket_status_history;
+DROP TABLE ticket_slas;
+DROP TABLE tickets;
+DROP TABLE ticket_counters;
+DROP TABLE sla_policies;
+DROP TABLE ticket_routing_rules;
+DROP TABLE ticket_queue_cursors;
+DROP TABLE ticket_queue_members;
+DROP TABLE ticket_queues;
+DROP TABLE ticket_categories;
