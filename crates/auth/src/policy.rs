@@ -65,11 +65,13 @@ pub enum Resource {
     TicketCategories,
     /// `/sla-policies`.
     SlaPolicies,
+    /// `/ticket-queues` and `/ticket-routing-rules`.
+    TicketQueues,
 }
 
 impl Resource {
     /// Every resource, in table order.
-    pub const ALL: [Resource; 26] = [
+    pub const ALL: [Resource; 27] = [
         Resource::Divisions,
         Resource::Branches,
         Resource::Calendars,
@@ -96,6 +98,7 @@ impl Resource {
         Resource::Tickets,
         Resource::TicketCategories,
         Resource::SlaPolicies,
+        Resource::TicketQueues,
     ];
 
     /// The name used in `docs/security.md`.
@@ -127,6 +130,7 @@ impl Resource {
             Resource::Tickets => "tickets",
             Resource::TicketCategories => "ticket_categories",
             Resource::SlaPolicies => "sla_policies",
+            Resource::TicketQueues => "ticket_queues",
         }
     }
 
@@ -149,7 +153,9 @@ impl Resource {
             | Resource::LeadAssignmentRules
             | Resource::LeadQualification
             | Resource::IntakeSources => "leads",
-            Resource::Tickets | Resource::TicketCategories | Resource::SlaPolicies => "tickets",
+            Resource::Tickets | Resource::TicketCategories | Resource::SlaPolicies | Resource::TicketQueues => {
+                "tickets"
+            }
         }
     }
 }
@@ -286,6 +292,10 @@ pub const MATRIX: &[Rule] = &[
     (Resource::SlaPolicies, Operation::Create, [A, N, D, N, N, N, N, N]),
     (Resource::SlaPolicies, Operation::Update, [A, N, D, N, N, N, N, N]),
     (Resource::SlaPolicies, Operation::Delete, [A, N, D, N, N, N, N, N]),
+    (Resource::TicketQueues, Operation::Read,   [A, A, D, N, D, A, A, A]),
+    (Resource::TicketQueues, Operation::Create, [A, N, D, N, N, N, N, N]),
+    (Resource::TicketQueues, Operation::Update, [A, N, D, N, N, N, N, N]),
+    (Resource::TicketQueues, Operation::Delete, [A, N, D, N, N, N, N, N]),
 ];
 
 /// The scope `role` has for `operation` on `resource`, if any.

@@ -11,6 +11,7 @@
 
 pub mod category;
 pub mod kinds;
+pub mod queue;
 pub mod sla;
 pub mod ticket;
 

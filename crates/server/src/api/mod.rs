@@ -23,6 +23,7 @@ mod respond;
 pub mod service_records;
 pub mod sla_policies;
 pub mod ticket_categories;
+pub mod ticket_queues;
 pub mod tickets;
 pub mod users;
 
@@ -74,5 +75,6 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(notifications::routes)
         .configure(ticket_categories::routes)
         .configure(tickets::routes)
-        .configure(sla_policies::routes);
+        .configure(sla_policies::routes)
+        .configure(ticket_queues::routes);
 }

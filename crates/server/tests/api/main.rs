@@ -22,5 +22,6 @@ mod purchases;
 mod service_records;
 mod spec;
 mod support;
+mod ticket_queues;
 mod ticket_slas;
 mod tickets;

@@ -137,6 +137,7 @@ async fn endpoints(app: &TestApp, division_id: &str, n: usize) -> Vec<Endpoint> 
     .chain(crate::intake::matrix_endpoints(app, division_id, n).await)
     .chain(crate::tickets::matrix_endpoints(app, division_id, n).await)
     .chain(crate::ticket_slas::matrix_endpoints(app, division_id, n).await)
+    .chain(crate::ticket_queues::matrix_endpoints(app, division_id, n).await)
     .collect()
 }
 

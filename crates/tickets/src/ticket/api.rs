@@ -45,7 +45,11 @@ pub struct CreateTicket {
     /// Description, at most 10,000 characters.
     #[serde(default)]
     pub description: Option<String>,
-    /// The agent working it (an active user of the division).
+    /// The queue (a live queue of the division); default: the routing rules' pick.
+    #[serde(default)]
+    pub queue_id: Option<String>,
+    /// The agent working it (an active user of the division); default: the
+    /// queue's assignment (round-robin or least loaded).
     #[serde(default)]
     pub assignee_id: Option<String>,
     /// The system it comes from, e.g. `oracle_erp` (with `external_id`).
@@ -88,6 +92,8 @@ pub struct UpdateTicket {
     #[serde(default, deserialize_with = "rapport_core::serde_util::double_option")]
     #[schema(value_type = Option<String>)]
     pub description: Option<Option<String>>,
+    /// Move to another live queue of the division (no automatic assignment).
+    pub queue_id: Option<String>,
     /// Reassign (audited; the new assignee is notified); `null` unassigns.
     #[serde(default, deserialize_with = "rapport_core::serde_util::double_option")]
     #[schema(value_type = Option<String>)]

@@ -18,7 +18,7 @@ use super::api::{CreateTicket, TicketResponse, UpdateTicket};
 use super::rows::{StatusRow, TicketRow};
 use super::scope::reachable;
 use crate::kinds::{Priority, TicketChannel, TicketStatus};
-use crate::{category, sla};
+use crate::{category, queue, sla};
 
 /// The audit entity type of tickets.
 pub const ENTITY: &str = "ticket";
@@ -220,6 +220,7 @@ pub fn create(
     let subject = validate::required_text(&mut p, "subject", &input.subject, 200);
     let description = validate::optional_text(&mut p, "description", input.description.as_deref(), 10_000);
     let assignee_id = id_ref(&mut p, "assignee_id", input.assignee_id.as_deref());
+    let queue_id = id_ref(&mut p, "queue_id", input.queue_id.as_deref());
     let (external_source, external_id) = match (input.external_source.as_deref(), input.external_id.as_deref()) {
         (Some(s), Some(i)) => (
             Some(validate::code(&mut p, "external_source", s)),
@@ -245,6 +246,8 @@ pub fn create(
     ensure_external_free(conn, external_source.as_deref(), external_id.as_deref())?;
     let custom =
         custom_field::validate(conn, Entity::Ticket, std::slice::from_ref(&division_id), &input.custom_fields, true)?;
+    let (queue_id, assignee_id) =
+        queue::route(conn, &division_id, &category_id, input.channel, queue_id.as_deref(), assignee_id.as_deref())?;
     let id = ids::new_id();
     let now = time::now();
     let row = TicketRow {
@@ -252,7 +255,7 @@ pub fn create(
         number: next_number(conn, &division_id)?,
         division_id,
         branch_id,
-        queue_id: None,
+        queue_id,
         customer_id,
         asset_id,
         lead_id: None,
@@ -333,6 +336,7 @@ pub fn update(
     let asset_id = opt(&mut p, "asset_id", &changes.asset_id, &row.asset_id);
     let assignee_id = opt(&mut p, "assignee_id", &changes.assignee_id, &row.assignee_id);
     let category_id = changes.category_id.as_deref().map(|c| validate::id_ref(&mut p, "category_id", c));
+    let queue_id = changes.queue_id.as_deref().map(|q| validate::id_ref(&mut p, "queue_id", q));
     let subject = changes.subject.as_deref().map(|s| validate::required_text(&mut p, "subject", s, 200));
     let description = match &changes.description {
         Some(d) => validate::optional_text(&mut p, "description", d.as_deref(), 10_000),
@@ -350,6 +354,10 @@ pub fn update(
     if let Some(category) = &category_id {
         category::ensure_live(conn, "category_id", category)?;
     }
+    let queue_id = match queue_id {
+        Some(q) => Some(queue::live_queue_of(conn, &row.division_id, &q)?),
+        None => row.queue_id.clone(),
+    };
     let customer_id = if customer_id != row.customer_id || asset_id != row.asset_id {
         linked(conn, customers_reach, customer_id.as_deref(), asset_id.as_deref())?
     } else {
@@ -370,6 +378,7 @@ pub fn update(
     let updated = diesel::update(tickets::table.filter(tickets::id.eq(id)).filter(tickets::version.eq(version)))
         .set((
             tickets::branch_id.eq(branch_id),
+            tickets::queue_id.eq(queue_id),
             tickets::customer_id.eq(customer_id),
             tickets::asset_id.eq(asset_id),
             tickets::category_id.eq(category_id.unwrap_or(row.category_id)),
