@@ -247,6 +247,9 @@ async fn due_times_follow_the_branch_calendar_pauses_and_holidays() {
     assert_eq!(instant(open["sla"]["resolution_due_at"].as_str().expect("due")), instant("2026-11-23T14:00:00Z"));
     assert_eq!(open["sla"]["resolution_breached"], true);
     assert_eq!(open["sla"]["clock"], "running");
+    let breached = app.get("/api/v1/tickets?sla=breached").await.body["data"].clone();
+    let listed: Vec<&str> = breached.as_array().expect("data").iter().filter_map(|t| t["id"].as_str()).collect();
+    assert_eq!(listed, [ids[1].as_str()], "the resolved one is done with");
 }
 
 #[actix_web::test]
@@ -262,6 +265,18 @@ async fn pending_pauses_the_clock_and_a_customer_reply_rearms_the_response() {
     let due = instant(created.body["sla"]["first_response_due_at"].as_str().expect("due"));
     assert!((due - logged - Duration::minutes(120)).num_seconds().abs() <= 1);
     assert_eq!(created.body["sla"]["clock"], "running");
+
+    for (window, expected) in [(180, 1), (60, 0)] {
+        let reply = app.get(&format!("/api/v1/tickets?sla=at_risk&due_within_minutes={window}")).await;
+        assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+        assert_eq!(
+            reply.body["data"].as_array().map_or(0, Vec::len),
+            expected,
+            "response due in two hours, window {window}"
+        );
+    }
+    assert_eq!(app.get("/api/v1/tickets?sla=at_risk&due_within_minutes=0").await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(app.get("/api/v1/tickets?sla=late").await.status, StatusCode::BAD_REQUEST);
 
     let reply =
         app.post(&format!("/api/v1/tickets/{id}/comments"), json!({"visibility": "public", "body": "On it"})).await;

@@ -230,6 +230,12 @@ pub struct TicketListQuery {
     pub created_to: Option<DateTime<Utc>>,
     /// Changed at or after (for sync).
     pub updated_since: Option<DateTime<Utc>>,
+    /// `at_risk`: unresolved, not yet breached, a deadline (response or
+    /// resolution) due within `due_within_minutes`; `breached`: unresolved
+    /// with a deadline missed.
+    pub sla: Option<SlaView>,
+    /// The window of `sla=at_risk`, 1–10,080 minutes (default 240).
+    pub due_within_minutes: Option<i64>,
     /// The exact number, e.g. `MOT-000123`.
     pub number: Option<String>,
     /// Include archived tickets (default false).
@@ -240,6 +246,16 @@ pub struct TicketListQuery {
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
+}
+
+/// The SLA views of the ticket list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SlaView {
+    /// A deadline is near.
+    AtRisk,
+    /// A deadline was missed.
+    Breached,
 }
 
 /// Ticket sort keys.

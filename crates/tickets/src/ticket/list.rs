@@ -2,13 +2,14 @@
 //! keyset pages.
 
 use diesel::prelude::*;
-use rapport_core::db::Conn;
-use rapport_core::db::schema::tickets;
+use diesel::sql_types::Bool;
+use rapport_core::db::schema::{ticket_slas, tickets};
+use rapport_core::db::{Conn, MultiBackend};
 use rapport_core::page::{Page, PageRequest, instant_value};
 use rapport_core::principal::Reach;
 use rapport_core::{Error, FieldError, Result, time};
 
-use super::api::{TicketListQuery, TicketResponse, TicketSort};
+use super::api::{SlaView, TicketListQuery, TicketResponse, TicketSort};
 use super::rows::TicketRow;
 use super::scope::{BoxedTickets, reachable};
 use super::store::responses;
@@ -105,8 +106,57 @@ fn filtered<'a>(mut q: BoxedTickets<'a>, reach: &Reach, query: &TicketListQuery)
     if let Some(v) = query.updated_since {
         q = q.filter(tickets::updated_at.ge(time::stored(v)));
     }
+    if let Some(view) = query.sla {
+        q = q.filter(sla_view(view, query.due_within_minutes)?);
+    }
     if !query.include_archived.unwrap_or(false) {
         q = q.filter(tickets::archived_at.is_null());
     }
     Ok(q)
+}
+
+/// The condition of an SLA view: the ticket's id among those of a
+/// subquery on `ticket_slas` (whose running-clock indexes serve it).
+type TicketCondition = Box<dyn BoxableExpression<tickets::table, MultiBackend, SqlType = Bool>>;
+
+fn sla_view(view: SlaView, within: Option<i64>) -> Result<TicketCondition> {
+    let minutes = within.unwrap_or(240);
+    if !(1..=10_080).contains(&minutes) {
+        return Err(Error::InvalidQuery(vec![FieldError::new(
+            "due_within_minutes",
+            "out_of_range",
+            "due_within_minutes must be between 1 and 10080",
+        )]));
+    }
+    let now = time::now();
+    let horizon = now + chrono::Duration::minutes(minutes);
+    Ok(match view {
+        SlaView::AtRisk => Box::new(
+            tickets::id.eq_any(
+                ticket_slas::table
+                    .filter(ticket_slas::clock.eq("running"))
+                    .filter(ticket_slas::response_breached.eq(false))
+                    .filter(ticket_slas::resolution_breached.eq(false))
+                    .filter(
+                        ticket_slas::resolution_due_at.between(now, horizon).or(ticket_slas::response_met_at
+                            .is_null()
+                            .and(ticket_slas::first_response_due_at.between(now, horizon))),
+                    )
+                    .select(ticket_slas::ticket_id),
+            ),
+        ),
+        SlaView::Breached => Box::new(
+            tickets::id.eq_any(
+                ticket_slas::table
+                    .filter(ticket_slas::clock.ne("stopped"))
+                    .filter(
+                        ticket_slas::response_breached
+                            .or(ticket_slas::resolution_breached)
+                            .or(ticket_slas::resolution_due_at.lt(now))
+                            .or(ticket_slas::response_met_at.is_null().and(ticket_slas::first_response_due_at.lt(now))),
+                    )
+                    .select(ticket_slas::ticket_id),
+            ),
+        ),
+    })
 }
