@@ -8,6 +8,7 @@
 //! fields) and never the other way round. Nothing here knows about HTTP.
 
 pub mod conversion;
+pub mod demo;
 pub mod intake;
 pub mod kinds;
 pub mod lead;

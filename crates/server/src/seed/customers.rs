@@ -29,7 +29,7 @@ use rapport_customers::service::store as service_records;
 /// How many demo customers there are.
 pub const DEMO_CUSTOMERS: u64 = 300;
 /// The `source` that marks demo customers (and makes seeding idempotent).
-const DEMO_SOURCE: &str = "demo";
+pub(super) const DEMO_SOURCE: &str = "demo";
 
 const FIRST: &[&str] = &[
     "Ada", "Chidi", "Emeka", "Funke", "Ibrahim", "Ngozi", "Tunde", "Zainab", "Bola", "Kemi", "Musa", "Obinna", "Segun",

@@ -2,6 +2,7 @@
 //! the API (so audit entries and change events are recorded too).
 
 mod customers;
+mod leads;
 
 use chrono::NaiveDate;
 use diesel::Connection as _;
@@ -26,6 +27,8 @@ const DEMO_USERS: &[(&str, &str, Role, bool, Option<&str>)] = &[
     ("supervisor@demo.rapport.test", "Demo Supervisor", Role::Supervisor, false, None),
     ("manager@demo.rapport.test", "Demo Motors Manager", Role::Manager, true, None),
     ("sales@demo.rapport.test", "Demo Sales Rep", Role::SalesRep, true, Some("MOT-VI")),
+    ("sales.vi@demo.rapport.test", "Demo Sales Rep (Victoria Island)", Role::SalesRep, true, Some("MOT-VI")),
+    ("sales.ikeja@demo.rapport.test", "Demo Sales Rep (Ikeja)", Role::SalesRep, true, Some("MOT-IK")),
     ("service@demo.rapport.test", "Demo Service Agent", Role::ServiceAgent, true, Some("MOT-IK")),
     ("callcenter@demo.rapport.test", "Demo Call Centre Agent", Role::CallCenterAgent, false, None),
     ("analyst@demo.rapport.test", "Demo Analyst", Role::Analyst, false, None),
@@ -153,6 +156,7 @@ pub fn demo(db: &Db) -> Result<()> {
             today: chrono::Utc::now().date_naive(),
         };
         customers::demo_customers(conn, &ctx, &places)?;
+        leads::demo_leads(conn, &ctx, &motors)?;
         Ok(())
     })
 }

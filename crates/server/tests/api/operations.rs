@@ -64,4 +64,87 @@ async fn demo_data_loads_once() {
     let inherited = calendar.body["inherited_holidays"].as_array().cloned().unwrap_or_default();
     assert!(inherited.iter().any(|h| h["date"] == "2026-10-01" && h["name"] == "Independence Day"));
     assert_eq!(branches[0]["effective_calendar_id"], calendar_id);
+    demo_pipeline_is_consistent(&app, divisions[0]["id"].as_str().expect("division id")).await;
+}
+
+/// The demo Motors pipeline after seeding twice: its stages in order, the
+/// lost reasons, 3,000 leads with a realistic conversion, and gap-free
+/// histories that end in each lead's current stage.
+async fn demo_pipeline_is_consistent(app: &TestApp, motors: &str) {
+    use diesel::prelude::*;
+    use rapport_core::db::schema::{lead_stage_history as h, leads};
+
+    let pipelines = app.list_all(&format!("/api/v1/pipelines?division_id={motors}")).await;
+    assert_eq!(pipelines.len(), 1, "seeding twice makes one pipeline");
+    let pipeline = &pipelines[0];
+    assert_eq!(pipeline["name"], "Motors sales");
+    assert_eq!(pipeline["accepts_leads"], true);
+    let stages = pipeline["stages"].as_array().cloned().unwrap_or_default();
+    let names: Vec<&str> = stages.iter().filter_map(|s| s["name"].as_str()).collect();
+    assert_eq!(
+        names,
+        ["New inquiry", "Contacted", "Qualified", "Test drive / Quotation", "Negotiation", "Invoiced", "Lost"]
+    );
+    let kinds: Vec<&str> = stages.iter().filter_map(|s| s["kind"].as_str()).collect();
+    assert_eq!(kinds, ["open", "open", "open", "open", "open", "won", "lost"]);
+    let reasons = app.get("/api/v1/lost-reasons").await.body["data"].as_array().map(Vec::len);
+    assert_eq!(reasons, Some(7), "the demo lost reasons, once");
+
+    let pipeline_id = pipeline["id"].as_str().expect("pipeline id").to_owned();
+    let mut conn = app.db().read().expect("conn");
+    type LeadRow = (String, String, String, Option<String>, Option<chrono::NaiveDateTime>, Option<String>);
+    let rows: Vec<LeadRow> = leads::table
+        .filter(leads::pipeline_id.eq(&pipeline_id))
+        .select((
+            leads::id,
+            leads::stage_id,
+            leads::status,
+            leads::lost_reason_id,
+            leads::next_follow_up_at,
+            leads::customer_id,
+        ))
+        .order(leads::id)
+        .load(&mut *conn)
+        .expect("leads");
+    assert_eq!(rows.len(), 3000);
+    let count = |status: &str| rows.iter().filter(|r| r.2 == status).count();
+    let (won, lost, open) = (count("won"), count("lost"), count("open"));
+    assert!((150..=240).contains(&won), "won {won} of 3000: the plan's 5-8 %");
+    assert!(lost > 1000 && open > 50, "lost {lost}, open {open}");
+    assert!(rows.iter().filter(|r| r.2 == "lost").all(|r| r.3.is_some()), "every lost lead has a reason");
+    assert!(rows.iter().filter(|r| r.2 == "open").all(|r| r.4.is_some()), "every open lead has a follow-up");
+    let linked = rows.iter().filter(|r| r.5.is_some()).count();
+    assert!((300..=1200).contains(&linked), "{linked} leads linked to demo customers");
+
+    type Stay = (String, Option<String>, String, chrono::NaiveDateTime, Option<chrono::NaiveDateTime>);
+    let stays: Vec<Stay> = h::table
+        .inner_join(leads::table)
+        .filter(leads::pipeline_id.eq(&pipeline_id))
+        .select((h::lead_id, h::from_stage_id, h::to_stage_id, h::entered_at, h::left_at))
+        .order((h::lead_id, h::entered_at))
+        .load(&mut *conn)
+        .expect("history");
+    drop(conn);
+    let mut by_lead: std::collections::HashMap<&str, Vec<&Stay>> = std::collections::HashMap::new();
+    for stay in &stays {
+        by_lead.entry(stay.0.as_str()).or_default().push(stay);
+    }
+    let mut backwards = 0;
+    for (id, stage, ..) in &rows {
+        let history = by_lead.get(id.as_str()).expect("every lead has a history");
+        assert_eq!(history[0].1, None, "the first stay has no from stage");
+        for pair in history.windows(2) {
+            assert_eq!(pair[0].4, Some(pair[1].3), "lead {id}: a stay ends when the next begins");
+            assert_eq!(pair[1].1.as_deref(), Some(pair[0].2.as_str()), "lead {id}: moved from the previous stage");
+            let position = |s: &str| stages.iter().position(|x| x["id"] == s);
+            backwards += usize::from(position(&pair[1].2) < position(&pair[0].2));
+        }
+        let last = history[history.len() - 1];
+        assert_eq!((last.2.as_str(), last.4), (stage.as_str(), None), "lead {id}: the last stay is the current stage");
+    }
+    assert!(backwards > 20, "some moves go backwards ({backwards})");
+    for state in ["overdue", "due_today", "upcoming"] {
+        let page = app.get(&format!("/api/v1/leads?pipeline_id={pipeline_id}&follow_up={state}&limit=1")).await;
+        assert_eq!(page.body["data"].as_array().map(Vec::len), Some(1), "some leads are {state}");
+    }
 }
