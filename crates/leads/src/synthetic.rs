@@ -3,9 +3,12 @@
 //! through the domain functions it would take hours. Not audited: this is
 //! test data for a database that holds no real leads, not history.
 //!
-//! Lead `n` has id [`lead_id`]`(n)`; its owner is `owners[n % owners.len()]`,
-//! so a load generator signed in as `owners[0]` sees `count / owners.len()`
-//! leads of its own. One lead in ten is won, two are lost, the rest are open
+//! Lead `n` has id [`lead_id`]`(n)`; its owner is `owners[(n / 10) %
+//! owners.len()]` (blocks of ten, so each owner gets every status: with
+//! `n % owners.len()` the status, taken from `n % 10`, would be the same for
+//! all of an owner's leads), so a load generator signed in as `owners[0]`
+//! sees `count / owners.len()` leads of its own, like everyone else's
+//! mix. One lead in ten is won, two are lost, the rest are open
 //! across the open stages with a next follow-up spread over the fifteen days
 //! either side of `now` (so about half are overdue). Each lead has
 //! [`MOVES_PER_LEAD`] history rows: it walks the open stages (wrapping round,
@@ -153,7 +156,7 @@ fn statements(postgres: bool, setup: &Setup<'_>, start: u64, end: u64) -> Vec<St
     };
     let year_ago = setup.now - Duration::days(365);
     let lead = format!("'00000000-0000-7000-8004-' || {}", pad("n", 12));
-    let owner = pick("n", setup.owner_ids);
+    let owner = pick("n / 10", setup.owner_ids);
     let branch = pick("n", setup.branch_ids);
     let stages: Vec<String> = (0..STAGES.len()).map(stage_id).collect();
     let open_stages = &stages[..OPEN_STAGES as usize];
