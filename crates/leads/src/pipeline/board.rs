@@ -18,9 +18,14 @@ use super::store::{find_row, live_stages, stage_response};
 /// The board of pipeline `id` as `reach` sees it: live stages in order,
 /// each with its count of unarchived leads and their expected value.
 pub fn board(conn: &mut Conn, reach: &Reach, id: &str) -> Result<BoardResponse> {
-    find_row(conn, id)?;
+    let pipeline = find_row(conn, id)?;
     let stages = live_stages(conn, &[id])?;
+    // A pipeline's leads are all in its division (creates and moves enforce
+    // it); saying so lets the board index (division, pipeline, stage, …)
+    // answer with two equalities, where a manager's scope filter alone made
+    // SQLite pick the division index and read every lead of the division.
     let mut q = leads::table
+        .filter(leads::division_id.eq(pipeline.division_id))
         .filter(leads::pipeline_id.eq(id.to_owned()))
         .filter(leads::archived_at.is_null())
         .group_by((leads::stage_id, leads::currency))
