@@ -132,7 +132,10 @@ fn pick(expr: &str, values: &[String]) -> String {
 fn statements(postgres: bool, setup: &Setup<'_>, start: u64, end: u64) -> Vec<String> {
     let series = |from: u64, to: u64| {
         if postgres {
-            format!("SELECT n FROM generate_series({from}, {}) AS s(n)", to - 1)
+            // BIGINT: `n * 104729` (the follow-up spread) overflows a 32-bit
+            // integer from n = 20,506 on, and generate_series of two integer
+            // literals yields INTEGER.
+            format!("SELECT n FROM generate_series(CAST({from} AS BIGINT), {}) AS s(n)", to - 1)
         } else {
             format!(
                 "WITH RECURSIVE s(n) AS (SELECT {from} UNION ALL SELECT n + 1 FROM s WHERE n + 1 < {to}) SELECT n FROM s"
