@@ -129,16 +129,20 @@ fn lost_reason(dice: &mut Dice, stage: usize) -> usize {
     }
 }
 
-/// How long a lead stays in open stage `stage` before its next move.
-fn dwell(dice: &mut Dice, stage: usize) -> Duration {
+/// How long a lead stays in open stage `stage` before its next move. A rep
+/// gives up on a lead only after a week or more of follow-ups, so the stay
+/// before a loss is longer.
+fn dwell(dice: &mut Dice, stage: usize, losing: bool) -> Duration {
     const HOUR: i64 = 60;
     const DAY: i64 = 24 * HOUR;
+    if losing {
+        return dice.minutes(7 * DAY, 30 * DAY);
+    }
     match stage {
-        0 => dice.minutes(30, 2 * DAY),
-        1 => dice.minutes(DAY, 5 * DAY),
-        2 => dice.minutes(DAY, 7 * DAY),
-        3 => dice.minutes(2 * DAY, 10 * DAY),
-        _ => dice.minutes(2 * DAY, 12 * DAY),
+        0 => dice.minutes(HOUR, 4 * DAY),
+        1 => dice.minutes(2 * DAY, 10 * DAY),
+        2 => dice.minutes(3 * DAY, 14 * DAY),
+        _ => dice.minutes(3 * DAY, 21 * DAY),
     }
 }
 
@@ -166,19 +170,16 @@ pub(crate) fn walk(dice: &mut Dice, created: NaiveDateTime, now: NaiveDateTime) 
     let mut lost_reason = None;
     let mut current = stays[0];
     while current.stage < OPEN_STAGES {
-        let next = match step(dice, current.stage) {
-            Step::To(stage) if stage == OPEN_STAGES => WON,
-            Step::To(stage) => stage,
-            Step::Lost(reason) => {
-                lost_reason = Some(reason);
-                LOST
-            }
+        let (next, reason) = match step(dice, current.stage) {
+            Step::To(stage) if stage == OPEN_STAGES => (WON, None),
+            Step::To(stage) => (stage, None),
+            Step::Lost(reason) => (LOST, Some(reason)),
         };
-        let at = working_time(current.entered + dwell(dice, current.stage));
+        let at = working_time(current.entered + dwell(dice, current.stage, reason.is_some()));
         if at > now {
-            lost_reason = None;
             break;
         }
+        lost_reason = reason;
         current = Stay { stage: next, entered: at };
         stays.push(current);
     }
