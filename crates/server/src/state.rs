@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use actix_web::web;
-use diesel::Connection as _;
+use diesel::Connection;
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use rapport_core::db::{Conn, Db};
 
 use rapport_auth::tokens::TokenKeys;
@@ -56,7 +57,7 @@ impl AppState {
         let db = self.db.clone();
         Ok(web::block(move || {
             let mut conn = db.write()?;
-            (*conn).transaction(f)
+            write_transaction(&mut conn, f)
         })
         .await??)
     }
@@ -75,6 +76,38 @@ impl AppState {
             f(&mut conn)
         })
         .await??)
+    }
+}
+
+/// `f` in a transaction that, on SQLite, takes the write lock at `BEGIN
+/// IMMEDIATE` rather than at its first write.
+///
+/// Why: a deferred transaction that reads first and then writes, while the
+/// checkpointer's `wal_checkpoint(RESTART)` holds the write lock, gets
+/// `SQLITE_BUSY` at once ("database is locked"): SQLite does not wait on a
+/// busy lock for a transaction that already holds a read snapshot. Under a
+/// steady create load that was 15-40 % of requests answering 500
+/// (docs/benchmarks.md, leads). `BEGIN IMMEDIATE` waits, with
+/// `busy_timeout`, before any snapshot is taken. PostgreSQL is unchanged.
+fn write_transaction<T, F>(conn: &mut Conn, f: F) -> rapport_core::Result<T>
+where
+    F: FnOnce(&mut Conn) -> rapport_core::Result<T>,
+{
+    let Conn::Sqlite(sqlite) = conn else {
+        return conn.transaction(f);
+    };
+    AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+    // Nested transactions inside `f` go through the multi-connection's
+    // manager, which delegates to this same SQLite one: they become savepoints.
+    match f(conn) {
+        Ok(value) => {
+            <Conn as Connection>::TransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => match <Conn as Connection>::TransactionManager::rollback_transaction(conn) {
+            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
+            Err(rollback) => Err(rollback.into()),
+        },
     }
 }
 
