@@ -2,6 +2,7 @@
 //! the API (so audit entries and change events are recorded too).
 
 mod customers;
+mod desk;
 mod leads;
 
 use chrono::NaiveDate;
@@ -157,6 +158,7 @@ pub fn demo(db: &Db) -> Result<()> {
         };
         customers::demo_customers(conn, &ctx, &places)?;
         leads::demo_leads(conn, &ctx, &motors)?;
+        desk::demo_desk(conn, &ctx, &motors)?;
         Ok(())
     })
 }

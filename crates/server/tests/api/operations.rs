@@ -65,6 +65,25 @@ async fn demo_data_loads_once() {
     assert!(inherited.iter().any(|h| h["date"] == "2026-10-01" && h["name"] == "Independence Day"));
     assert_eq!(branches[0]["effective_calendar_id"], calendar_id);
     demo_pipeline_is_consistent(&app, divisions[0]["id"].as_str().expect("division id")).await;
+    // Routing and the service desk, once each.
+    let rules = app.get("/api/v1/lead-assignment-rules").await.body["data"].clone();
+    assert_eq!(rules.as_array().map(Vec::len), Some(1));
+    assert_eq!(rules[0]["mode"], "round_robin");
+    assert_eq!(rules[0]["member_ids"].as_array().map(Vec::len), Some(3));
+    assert_eq!(app.get("/api/v1/ticket-categories").await.body["data"].as_array().map(Vec::len), Some(6));
+    assert_eq!(app.get("/api/v1/sla-policies").await.body["data"].as_array().map(Vec::len), Some(4));
+    let queues = app.get("/api/v1/ticket-queues").await.body["data"].clone();
+    assert_eq!(queues.as_array().map(Vec::len), Some(1));
+    assert_eq!(app.get("/api/v1/ticket-routing-rules").await.body["data"].as_array().map(Vec::len), Some(1));
+    // A Motors ticket lands in the after-sales queue with an agent and an SLA.
+    let category = app.get("/api/v1/ticket-categories").await.body["data"][1]["id"].clone();
+    let body = serde_json::json!({"division_id": divisions[0]["id"], "category_id": category, "channel": "call",
+        "subject": "Rattle from the dashboard", "priority": "high"});
+    let ticket = app.post("/api/v1/tickets", body).await;
+    assert_eq!(ticket.status, StatusCode::CREATED, "{:?}", ticket.body);
+    assert_eq!(ticket.body["queue_id"], queues[0]["id"]);
+    assert!(ticket.body["assignee_id"].is_string());
+    assert!(ticket.body["sla"]["resolution_due_at"].is_string());
 }
 
 /// The demo Motors pipeline after seeding twice: its stages in order, the
