@@ -4,9 +4,13 @@ use actix_web::{HttpResponse, get, patch, post, web};
 use rapport_auth::policy::{Operation, Resource};
 use rapport_core::page::Page;
 use rapport_core::principal::Reach;
+use rapport_leads::LeadSource;
+use rapport_leads::lead::api::{CreateLead, LeadResponse};
+use rapport_leads::pipeline::store::default_for_division;
+use rapport_tickets::TicketChannel;
 use rapport_tickets::sla::{self, SlaExplanation};
 use rapport_tickets::ticket::api::{
-    ChangeStatus, CreateTicket, StatusChange, TicketListQuery, TicketResponse, UpdateTicket,
+    ChangeStatus, CreateTicket, HandToPipeline, StatusChange, TicketListQuery, TicketResponse, UpdateTicket,
 };
 use rapport_tickets::ticket::comments::{self, CommentResponse, CreateComment};
 use rapport_tickets::ticket::{list, status, store as tickets};
@@ -25,6 +29,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(change_ticket_status)
         .service(list_ticket_history)
         .service(get_ticket_sla)
+        .service(convert_ticket_to_lead)
         .service(list_ticket_comments)
         .service(add_ticket_comment);
 }
@@ -249,4 +254,116 @@ pub async fn get_ticket_sla(
     let reach = caller.reach(Resource::Tickets, Operation::Read)?;
     let explained = state.read(move |conn| sla::explain(conn, &reach, &id)).await?;
     Ok(HttpResponse::Ok().json(explained))
+}
+
+/// A sales inquiry handed to the pipeline: the ticket and the lead, linked
+/// both ways (`ticket.lead_id`; the lead's `external_source` is `ticket`
+/// and its `external_id` the ticket number).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Handover {
+    /// The ticket, now pointing at the lead.
+    pub ticket: TicketResponse,
+    /// The lead.
+    pub lead: LeadResponse,
+}
+
+/// The lead source a ticket's channel stands for.
+fn lead_source(channel: TicketChannel) -> LeadSource {
+    match channel {
+        TicketChannel::Call => LeadSource::Phone,
+        TicketChannel::Whatsapp => LeadSource::Whatsapp,
+        TicketChannel::Web | TicketChannel::Email => LeadSource::Website,
+        TicketChannel::WalkIn | TicketChannel::Visit | TicketChannel::Meeting => LeadSource::WalkIn,
+        TicketChannel::Social => LeadSource::Instagram,
+        TicketChannel::Sms => LeadSource::Other,
+    }
+}
+
+/// Hand a sales inquiry to the pipeline.
+///
+/// For a ticket of a `sales` category with a customer (422 `not_sales` /
+/// `required` otherwise): a lead for that customer in the ticket's division
+/// and branch, in `pipeline_id` (default the division's oldest pipeline
+/// that takes leads), source from the ticket's channel, notes from its
+/// subject and description, owned by `owner_id` or by the division's
+/// assignment rule. The ticket records the lead (`lead_id`) and the lead the
+/// ticket (`external_source: ticket`, `external_id`: its number). Calling it
+/// again answers 200 with the same lead. Needs the right to create leads.
+#[utoipa::path(
+    tag = "tickets",
+    request_body = HandToPipeline,
+    params(("id" = String, Path, description = "Ticket id")),
+    responses((status = 201, description = "Handed over", body = Handover),
+        (status = 200, description = "Already handed over", body = Handover), UpdateProblems),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[post("/tickets/{id}/convert-to-lead")]
+pub async fn convert_ticket_to_lead(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: ApiJson<HandToPipeline>,
+) -> Result<HttpResponse, ApiError> {
+    let ticket_reach = caller.reach(Resource::Tickets, Operation::Update)?;
+    let lead_reach = caller.reach(Resource::Leads, Operation::Create)?;
+    let customers = customers_reach(&caller);
+    let (handover, created) = state
+        .write(move |conn| {
+            let ticket = tickets::for_lead_handover(conn, &ticket_reach, &id)?;
+            if let Some(lead_id) = &ticket.lead_id {
+                let lead = rapport_leads::lead::store::get(conn, &Reach::everything(), lead_id)?;
+                return Ok((Handover { ticket, lead }, false));
+            }
+            let input = body.0;
+            let pipeline_id = match input.pipeline_id {
+                Some(p) => p,
+                None => default_for_division(conn, &ticket.division_id)?.ok_or_else(|| {
+                    rapport_core::Error::invalid(
+                        "pipeline_id",
+                        "no_pipeline",
+                        "the division has no pipeline that takes leads",
+                    )
+                })?,
+            };
+            let mut notes = format!("From ticket {}: {}", ticket.number, ticket.subject);
+            for extra in [ticket.description.as_deref(), input.notes.as_deref()].into_iter().flatten() {
+                notes.push_str("\n\n");
+                notes.push_str(extra);
+            }
+            let lead = CreateLead {
+                customer_id: ticket.customer_id.clone(),
+                prospect_name: None,
+                prospect_phone: None,
+                prospect_email: None,
+                source: lead_source(ticket.channel),
+                division_id: ticket.division_id.clone(),
+                branch_id: ticket.branch_id.clone(),
+                product_interest: None,
+                expected_value: None,
+                expected_close_on: None,
+                owner_id: input.owner_id,
+                pipeline_id,
+                stage_id: None,
+                lost_reason_id: None,
+                lost_note: None,
+                score: None,
+                notes: Some(notes.chars().take(5000).collect()),
+                follow_up_minutes: None,
+                next_follow_up_at: None,
+                external_source: Some("ticket".to_owned()),
+                external_id: Some(ticket.number.clone()),
+                custom_fields: Default::default(),
+            };
+            let lead =
+                rapport_leads::lead::store::create(conn, &caller.ctx, &lead_reach, customers.as_ref(), lead, None)?;
+            if lead.owner_id.is_none() {
+                rapport_leads::routing::route_unassigned(conn, &caller.ctx, &lead.id)?;
+            }
+            let ticket = tickets::link_lead(conn, &caller.ctx, &ticket.id, &lead.id)?;
+            let lead = rapport_leads::lead::store::get(conn, &Reach::everything(), &lead.id)?;
+            Ok((Handover { ticket, lead }, true))
+        })
+        .await?;
+    let status = if created { actix_web::http::StatusCode::CREATED } else { actix_web::http::StatusCode::OK };
+    Ok(HttpResponse::build(status).json(handover))
 }

@@ -40,7 +40,20 @@ pub async fn matrix_endpoints(app: &TestApp, home: &str, n: usize) -> Vec<Endpoi
     let spare = category(app, &format!("Spare {n}"), "general").await;
     let target = app.post("/api/v1/tickets", ticket(home, &cat, "Matrix")).await.id();
     let moved = app.post("/api/v1/tickets", ticket(home, &cat, "Status")).await.id();
+    crate::pipelines::pipeline(app, home, &format!("Tickets {n}")).await;
+    let sales = category(app, &format!("Sales {n}"), "sales").await;
+    let mut inquiry = ticket(home, &sales, "Quote");
+    inquiry["customer_id"] = json!(customer(app, home, &format!("Matrix {n}")).await);
+    let inquiry = app.post("/api/v1/tickets", inquiry).await.id();
     vec![
+        // Governed by the right to create the lead (everyone who has it may update tickets).
+        endpoint(
+            Method::POST,
+            format!("/api/v1/tickets/{inquiry}/convert-to-lead"),
+            Some(json!({})),
+            Resource::Leads,
+            Create,
+        ),
         endpoint(Method::GET, "/api/v1/ticket-categories".into(), None, TicketCategories, Read),
         endpoint(Method::GET, format!("/api/v1/ticket-categories/{cat}"), None, TicketCategories, Read),
         endpoint(
@@ -318,4 +331,52 @@ async fn ticket_categories_are_unique_and_archived_once_used() {
     let (_, agent) = app.user_with_token(Role::ServiceAgent, Some(&motors), None);
     let req = TestRequest::post().uri("/api/v1/ticket-categories").set_json(json!({"name": "Y", "kind": "general"}));
     assert_eq!(app.call_as(req, Some(&agent)).await.status, StatusCode::FORBIDDEN);
+}
+
+#[actix_web::test]
+async fn a_sales_inquiry_is_handed_to_the_pipeline_once() {
+    let app = TestApp::new().await;
+    let motors = division(&app, "MOT", "Motors").await;
+    let p = crate::pipelines::pipeline(&app, &motors, "Sales").await;
+    let (rep, _) = app.user_with_token(Role::SalesRep, Some(&motors), None);
+    let rule = json!({"division_id": motors, "mode": "named", "user_id": rep});
+    assert_eq!(app.post("/api/v1/lead-assignment-rules", rule).await.status, StatusCode::CREATED);
+    let sales = category(&app, "Sales inquiry", "sales").await;
+    let general = category(&app, "General", "general").await;
+    let buyer = customer(&app, &motors, "Okafor").await;
+    let convert = |id: &str| format!("/api/v1/tickets/{id}/convert-to-lead");
+
+    let not_sales = app.post("/api/v1/tickets", ticket(&motors, &general, "Question")).await.id();
+    let refused = app.post(&convert(&not_sales), json!({})).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", refused.body);
+    assert_eq!(refused.body["errors"][0]["code"], "not_sales");
+    let anonymous = app.post("/api/v1/tickets", ticket(&motors, &sales, "Who?")).await.id();
+    let refused = app.post(&convert(&anonymous), json!({})).await;
+    assert_eq!(refused.error_fields(), ["customer_id"]);
+    assert_eq!(app.count("leads"), 0);
+
+    let mut body = ticket(&motors, &sales, "Wants a quote");
+    body["customer_id"] = json!(buyer);
+    body["description"] = json!("Two Hilux for the farm");
+    let id = app.post("/api/v1/tickets", body).await.id();
+    let (_, agent) = app.user_with_token(Role::ServiceAgent, Some(&motors), None);
+    let req = TestRequest::post().uri(&convert(&id)).set_json(json!({}));
+    assert_eq!(app.call_as(req, Some(&agent)).await.status, StatusCode::FORBIDDEN, "agents create no leads");
+
+    let handed = app.post(&convert(&id), json!({"notes": "Call before noon"})).await;
+    assert_eq!(handed.status, StatusCode::CREATED, "{:?}", handed.body);
+    let lead = &handed.body["lead"];
+    assert_eq!(lead["customer_id"], buyer.as_str());
+    assert_eq!(lead["pipeline_id"], p.id.as_str());
+    assert_eq!(lead["source"], "phone");
+    assert_eq!(lead["owner_id"], rep.as_str(), "routed by the division's rule");
+    assert_eq!(lead["external_source"], "ticket");
+    assert_eq!(lead["external_id"], handed.body["ticket"]["number"]);
+    assert_eq!(lead["notes"], "From ticket MOT-000003: Wants a quote\n\nTwo Hilux for the farm\n\nCall before noon");
+    assert_eq!(handed.body["ticket"]["lead_id"], lead["id"]);
+
+    let again = app.post(&convert(&id), json!({})).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.body["lead"]["id"], lead["id"]);
+    assert_eq!(app.count("leads"), 1);
 }

@@ -271,3 +271,16 @@ impl SortKey for TicketSort {
     const ALL: &'static [(&'static str, Self)] = &[("created_at", Self::CreatedAt), ("updated_at", Self::UpdatedAt)];
     const DEFAULT: (Self, Direction) = (Self::CreatedAt, Direction::Desc);
 }
+
+/// Handing a sales inquiry to the pipeline.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"notes": "Wants a quote for two Hilux"}))]
+pub struct HandToPipeline {
+    /// The pipeline (of the ticket's division); default: its oldest that takes leads.
+    pub pipeline_id: Option<String>,
+    /// The lead's owner; default: the division's assignment rule.
+    pub owner_id: Option<String>,
+    /// Added to the lead's notes after the ticket's subject and description.
+    pub notes: Option<String>,
+}

@@ -403,3 +403,38 @@ pub fn update(
     }
     Ok(after)
 }
+
+/// What a sales ticket hands to the pipeline: the ticket, checked to be a
+/// sales inquiry with a customer, within `reach`.
+pub fn for_lead_handover(conn: &mut Conn, reach: &Reach, id: &str) -> Result<TicketResponse> {
+    let ticket = get(conn, reach, id)?;
+    if ticket.lead_id.is_none() {
+        let kind = category::get(conn, &ticket.category_id)?.kind;
+        if kind != crate::kinds::CategoryKind::Sales {
+            return Err(Error::invalid(
+                "category_id",
+                "not_sales",
+                "only a sales inquiry is handed to the pipeline; recategorise the ticket first",
+            ));
+        }
+        if ticket.customer_id.is_none() {
+            return Err(Error::invalid("customer_id", "required", "link the customer before handing the inquiry over"));
+        }
+    }
+    Ok(ticket)
+}
+
+/// Records that ticket `id` was handed to lead `lead_id` (audited).
+pub fn link_lead(conn: &mut Conn, ctx: &WriteContext, id: &str, lead_id: &str) -> Result<TicketResponse> {
+    let before = reload(conn, id)?;
+    diesel::update(tickets::table.filter(tickets::id.eq(id)))
+        .set((
+            tickets::lead_id.eq(lead_id),
+            tickets::version.eq(before.version + 1),
+            tickets::updated_at.eq(time::now()),
+        ))
+        .execute(conn)?;
+    let after = reload(conn, id)?;
+    audit::record(conn, ctx, ENTITY, id, Action::Updated, Some(&before), Some(&after))?;
+    Ok(after)
+}
