@@ -18,6 +18,7 @@ pub mod phone;
 pub mod principal;
 pub mod removal;
 pub mod serde_util;
+mod text_enum;
 pub mod time;
 pub mod upsert;
 pub mod validate;
