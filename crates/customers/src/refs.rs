@@ -69,6 +69,17 @@ pub fn ensure_user(conn: &mut Conn, field: &str, id: &str) -> Result<()> {
     }
 }
 
+/// `user_id` is an active user working in `division_id` (reported at
+/// `field`): the owner or assignee of a division's lead or ticket.
+pub fn ensure_division_member(conn: &mut Conn, field: &str, user_id: &str, division_id: &str) -> Result<()> {
+    ensure_user(conn, field, user_id)?;
+    let division: Option<String> = users::table.filter(users::id.eq(user_id)).select(users::division_id).first(conn)?;
+    if division.as_deref() != Some(division_id) {
+        return Err(Error::invalid(field, "wrong_division", format!("user {user_id} does not work in the division")));
+    }
+    Ok(())
+}
+
 /// A record being written must fall in the writer's reach: a division-scoped
 /// caller may only write records of their own division.
 pub fn ensure_division_in_reach(reach: &Reach, field: &str, division_id: &str) -> Result<()> {

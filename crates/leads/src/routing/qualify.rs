@@ -7,7 +7,7 @@
 use diesel::prelude::*;
 use rapport_core::audit::{self, Action, WriteContext};
 use rapport_core::db::Conn;
-use rapport_core::db::schema::{leads, users};
+use rapport_core::db::schema::leads;
 use rapport_core::principal::Reach;
 use rapport_core::{Error, Problems, Result, time, validate};
 use rapport_customers::refs;
@@ -85,7 +85,7 @@ pub fn qualify(
     }
     let (owner, pick) = match owner_id {
         Some(owner) => {
-            ensure_division_member(conn, &owner, &division_id)?;
+            refs::ensure_division_member(conn, "owner_id", &owner, &division_id)?;
             (Some(owner), None)
         }
         None if handed_over || row.owner_id.is_none() => {
@@ -138,18 +138,4 @@ pub fn qualify(
         assign::notify_owner(conn, id, owner, actor(reach).as_deref(), reason, details)?;
     }
     Ok(after)
-}
-
-/// `user_id` is an active user working in `division_id` (reported at `owner_id`).
-pub(crate) fn ensure_division_member(conn: &mut Conn, user_id: &str, division_id: &str) -> Result<()> {
-    refs::ensure_user(conn, "owner_id", user_id)?;
-    let division: Option<String> = users::table.filter(users::id.eq(user_id)).select(users::division_id).first(conn)?;
-    if division.as_deref() != Some(division_id) {
-        return Err(Error::invalid(
-            "owner_id",
-            "wrong_division",
-            format!("user {user_id} does not work in the lead's division"),
-        ));
-    }
-    Ok(())
 }

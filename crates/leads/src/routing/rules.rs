@@ -2,6 +2,8 @@
 //! fewest open leads among members. Admins edit every rule, managers their
 //! division's; one active rule per division and branch.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use rapport_core::audit::{self, Action, WriteContext};
@@ -60,19 +62,36 @@ fn find_row(conn: &mut Conn, reach: &Reach, id: &str) -> Result<RuleRow> {
     Ok(row)
 }
 
-/// The member ids of `rule_id`, in turn order.
-pub(crate) fn member_ids(conn: &mut Conn, rule_id: &str) -> Result<Vec<String>> {
-    Ok(lead_assignment_members::table
-        .filter(lead_assignment_members::rule_id.eq(rule_id))
-        .order(lead_assignment_members::position)
-        .select(lead_assignment_members::user_id)
-        .load(conn)?)
+/// The member ids of each of `rule_ids`, in turn order, in one query.
+fn member_ids(conn: &mut Conn, rule_ids: &[&str]) -> Result<HashMap<String, Vec<String>>> {
+    let rows: Vec<(String, String)> = lead_assignment_members::table
+        .filter(lead_assignment_members::rule_id.eq_any(rule_ids))
+        .order((lead_assignment_members::rule_id, lead_assignment_members::position))
+        .select((lead_assignment_members::rule_id, lead_assignment_members::user_id))
+        .load(conn)?;
+    let mut by_rule: HashMap<String, Vec<String>> = HashMap::new();
+    for (rule, user) in rows {
+        by_rule.entry(rule).or_default().push(user);
+    }
+    Ok(by_rule)
 }
 
-fn response(conn: &mut Conn, row: RuleRow) -> Result<AssignmentRuleResponse> {
+/// Rule rows as the API shows them, members read in one query.
+fn responses(conn: &mut Conn, rows: Vec<RuleRow>) -> Result<Vec<AssignmentRuleResponse>> {
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let mut members = member_ids(conn, &ids)?;
+    rows.into_iter()
+        .map(|row| {
+            let of_row = members.remove(&row.id).unwrap_or_default();
+            response(row, of_row)
+        })
+        .collect()
+}
+
+fn response(row: RuleRow, member_ids: Vec<String>) -> Result<AssignmentRuleResponse> {
     let mode = AssignmentMode::parse(&row.mode).ok_or_else(|| Error::Internal(format!("stored mode {}", row.mode)))?;
     Ok(AssignmentRuleResponse {
-        member_ids: member_ids(conn, &row.id)?,
+        member_ids,
         id: row.id,
         division_id: row.division_id,
         branch_id: row.branch_id,
@@ -83,6 +102,11 @@ fn response(conn: &mut Conn, row: RuleRow) -> Result<AssignmentRuleResponse> {
         created_at: time::utc(row.created_at),
         updated_at: time::utc(row.updated_at),
     })
+}
+
+/// One rule row as the API shows it.
+fn one(conn: &mut Conn, row: RuleRow) -> Result<AssignmentRuleResponse> {
+    responses(conn, vec![row])?.pop().ok_or_else(|| Error::Internal("rule vanished".to_owned()))
 }
 
 /// Every rule within `reach` (a short admin list, not paginated), division
@@ -102,13 +126,13 @@ pub fn list(conn: &mut Conn, reach: &Reach, query: &AssignmentRuleListQuery) -> 
         .order((lead_assignment_rules::division_id, lead_assignment_rules::branch_id, lead_assignment_rules::id))
         .limit(1000)
         .load(conn)?;
-    rows.into_iter().map(|row| response(conn, row)).collect()
+    responses(conn, rows)
 }
 
 /// The rule `id` within `reach`.
 pub fn get(conn: &mut Conn, reach: &Reach, id: &str) -> Result<AssignmentRuleResponse> {
     let row = find_row(conn, reach, id)?;
-    response(conn, row)
+    one(conn, row)
 }
 
 /// The named rep and members after validation.
@@ -252,7 +276,7 @@ pub fn create(
     ensure_single_active(conn, &row)?;
     diesel::insert_into(lead_assignment_rules::table).values(&row).execute(conn)?;
     store_members(conn, &row.id, &who.member_ids)?;
-    let created = response(conn, row)?;
+    let created = one(conn, row)?;
     audit::record(conn, ctx, ENTITY, &created.id, Action::Created, None, Some(&created))?;
     Ok(created)
 }
@@ -267,7 +291,7 @@ pub fn update(
     changes: UpdateAssignmentRule,
 ) -> Result<AssignmentRuleResponse> {
     let row = find_row(conn, reach, id)?;
-    let before = response(conn, row.clone())?;
+    let before = one(conn, row.clone())?;
     let mode = changes.mode.unwrap_or(before.mode);
     let user_id = match &changes.user_id {
         Some(v) => v.clone(),
@@ -316,7 +340,7 @@ pub fn update(
     if who.member_ids != before.member_ids {
         store_members(conn, id, &who.member_ids)?;
     }
-    let after = response(conn, next)?;
+    let after = one(conn, next)?;
     audit::record(conn, ctx, ENTITY, id, Action::Updated, Some(&before), Some(&after))?;
     Ok(after)
 }
@@ -336,7 +360,7 @@ pub fn delete(
     {
         return Err(Error::StaleVersion { current: row.version });
     }
-    let before = response(conn, row)?;
+    let before = one(conn, row)?;
     diesel::delete(lead_assignment_cursors::table.filter(lead_assignment_cursors::rule_id.eq(id))).execute(conn)?;
     diesel::delete(lead_assignment_members::table.filter(lead_assignment_members::rule_id.eq(id))).execute(conn)?;
     diesel::delete(lead_assignment_rules::table.filter(lead_assignment_rules::id.eq(id))).execute(conn)?;

@@ -1,6 +1,8 @@
 //! Queues per division with their members. Admins edit every queue,
 //! managers their division's.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use rapport_core::audit::{self, Action, WriteContext};
@@ -48,27 +50,43 @@ pub(crate) fn find_row(conn: &mut Conn, reach: &Reach, id: &str) -> Result<Queue
     Ok(row)
 }
 
-fn members(conn: &mut Conn, queue_id: &str) -> Result<Vec<Member>> {
-    let rows: Vec<(String, String, bool)> = ticket_queue_members::table
-        .filter(ticket_queue_members::queue_id.eq(queue_id))
-        .order(ticket_queue_members::position)
-        .select((ticket_queue_members::user_id, ticket_queue_members::role, ticket_queue_members::active))
+/// The members of each of `queue_ids`, in turn order, in one query.
+fn members(conn: &mut Conn, queue_ids: &[&str]) -> Result<HashMap<String, Vec<Member>>> {
+    let rows: Vec<(String, String, String, bool)> = ticket_queue_members::table
+        .filter(ticket_queue_members::queue_id.eq_any(queue_ids))
+        .order((ticket_queue_members::queue_id, ticket_queue_members::position))
+        .select((
+            ticket_queue_members::queue_id,
+            ticket_queue_members::user_id,
+            ticket_queue_members::role,
+            ticket_queue_members::active,
+        ))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(user_id, role, active)| Member {
-            user_id,
-            role: if role == "manager" { MemberRole::Manager } else { MemberRole::Agent },
-            active,
-        })
-        .collect())
+    let mut by_queue: HashMap<String, Vec<Member>> = HashMap::new();
+    for (queue, user_id, role, active) in rows {
+        let role = if role == "manager" { MemberRole::Manager } else { MemberRole::Agent };
+        by_queue.entry(queue).or_default().push(Member { user_id, role, active });
+    }
+    Ok(by_queue)
 }
 
-fn response(conn: &mut Conn, row: QueueRow) -> Result<QueueResponse> {
+/// Queue rows as the API shows them, members read in one query.
+fn responses(conn: &mut Conn, rows: Vec<QueueRow>) -> Result<Vec<QueueResponse>> {
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let mut members = members(conn, &ids)?;
+    rows.into_iter()
+        .map(|row| {
+            let of_row = members.remove(&row.id).unwrap_or_default();
+            response(row, of_row)
+        })
+        .collect()
+}
+
+fn response(row: QueueRow, members: Vec<Member>) -> Result<QueueResponse> {
     Ok(QueueResponse {
         assignment: Assignment::parse(&row.assignment)
             .ok_or_else(|| Error::Internal(format!("stored assignment {}", row.assignment)))?,
-        members: members(conn, &row.id)?,
+        members,
         id: row.id,
         division_id: row.division_id,
         name: row.name,
@@ -77,6 +95,11 @@ fn response(conn: &mut Conn, row: QueueRow) -> Result<QueueResponse> {
         created_at: time::utc(row.created_at),
         updated_at: time::utc(row.updated_at),
     })
+}
+
+/// One queue row as the API shows it.
+fn one(conn: &mut Conn, row: QueueRow) -> Result<QueueResponse> {
+    responses(conn, vec![row])?.pop().ok_or_else(|| Error::Internal("queue vanished".to_owned()))
 }
 
 /// The queues within `reach` (a short list per division, not paginated).
@@ -90,13 +113,13 @@ pub fn list(conn: &mut Conn, reach: &Reach, query: &QueueListQuery) -> Result<Ve
     }
     let rows: Vec<QueueRow> =
         q.order((ticket_queues::division_id, ticket_queues::name, ticket_queues::id)).limit(1000).load(conn)?;
-    rows.into_iter().map(|r| response(conn, r)).collect()
+    responses(conn, rows)
 }
 
 /// The queue `id` within `reach`.
 pub fn get(conn: &mut Conn, reach: &Reach, id: &str) -> Result<QueueResponse> {
     let row = find_row(conn, reach, id)?;
-    response(conn, row)
+    one(conn, row)
 }
 
 /// Members are distinct active users of `division_id`.
@@ -201,7 +224,7 @@ pub fn create(conn: &mut Conn, ctx: &WriteContext, reach: &Reach, input: CreateQ
     };
     diesel::insert_into(ticket_queues::table).values(&row).execute(conn)?;
     store_members(conn, &row.id, &input.members)?;
-    let created = response(conn, row)?;
+    let created = one(conn, row)?;
     audit::record(conn, ctx, ENTITY, &created.id, Action::Created, None, Some(&created))?;
     Ok(created)
 }
@@ -228,7 +251,7 @@ pub fn update(
     if let Some(name) = &name {
         ensure_name_free(conn, &row.division_id, name, Some(id))?;
     }
-    let before = response(conn, row.clone())?;
+    let before = one(conn, row.clone())?;
     let now = time::now();
     let (archived_at, action) = apply_archive_flag(row.archived_at, changes.archived, now);
     let updated = diesel::update(

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use diesel::prelude::*;
 use rapport_core::audit::{self, Action, WriteContext};
 use rapport_core::db::Conn;
-use rapport_core::db::schema::{divisions, ticket_counters, ticket_status_history, tickets, users};
+use rapport_core::db::schema::{divisions, ticket_counters, ticket_status_history, tickets};
 use rapport_core::notification::{self, NewNotification};
 use rapport_core::principal::Reach;
 use rapport_core::{Error, FieldError, Problems, Result, ids, time, validate};
@@ -147,16 +147,6 @@ fn next_number(conn: &mut Conn, division_id: &str) -> Result<String> {
     Ok(format!("{code}-{n:06}"))
 }
 
-/// `user_id` is an active user working in `division_id` (reported at `field`).
-fn ensure_division_member(conn: &mut Conn, field: &str, user_id: &str, division_id: &str) -> Result<()> {
-    refs::ensure_user(conn, field, user_id)?;
-    let division: Option<String> = users::table.filter(users::id.eq(user_id)).select(users::division_id).first(conn)?;
-    if division.as_deref() != Some(division_id) {
-        return Err(Error::invalid(field, "wrong_division", format!("user {user_id} does not work in the division")));
-    }
-    Ok(())
-}
-
 /// Tells a new assignee (unless they assigned themselves).
 pub(crate) fn notify_assignee(conn: &mut Conn, ticket: &TicketResponse, by: Option<&str>) -> Result<()> {
     match ticket.assignee_id.as_deref() {
@@ -241,7 +231,7 @@ pub fn create(
     category::ensure_live(conn, "category_id", &category_id)?;
     let customer_id = linked(conn, customers_reach, customer_id.as_deref(), asset_id.as_deref())?;
     if let Some(assignee) = &assignee_id {
-        ensure_division_member(conn, "assignee_id", assignee, &division_id)?;
+        refs::ensure_division_member(conn, "assignee_id", assignee, &division_id)?;
     }
     ensure_external_free(conn, external_source.as_deref(), external_id.as_deref())?;
     let custom =
@@ -365,7 +355,7 @@ pub fn update(
     };
     let reassigned = assignee_id != row.assignee_id;
     if reassigned && let Some(assignee) = &assignee_id {
-        ensure_division_member(conn, "assignee_id", assignee, &row.division_id)?;
+        refs::ensure_division_member(conn, "assignee_id", assignee, &row.division_id)?;
     }
     let custom = match &changes.custom_fields {
         Some(values) => {
