@@ -60,6 +60,15 @@ pub enum Error {
         /// Human-readable explanation.
         message: String,
     },
+    /// The thing existed but can no longer be used (an expired survey
+    /// link). Answered 410.
+    #[error("{message}")]
+    Gone {
+        /// Stable snake_case code, e.g. `survey_expired`.
+        code: &'static str,
+        /// Human-readable explanation.
+        message: String,
+    },
     /// An update named a version that is no longer current.
     #[error("stale version: the record is now at version {current}")]
     StaleVersion {

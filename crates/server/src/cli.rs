@@ -6,9 +6,9 @@ use clap::{Parser, Subcommand};
 use rapport_core::db::{DatabaseUrl, Db, PoolOptions};
 use tracing_subscriber::EnvFilter;
 
-use crate::config::{DatabaseArgs, LogFormat, ServeArgs};
+use crate::config::{DatabaseArgs, DeskArgs, LogFormat, ServeArgs};
 use crate::state::AppState;
-use crate::{build_app, seed};
+use crate::{build_app, seed, sweeper};
 use diesel::Connection as _;
 use rapport_auth::org::api::DivisionListQuery;
 use rapport_auth::org::divisions;
@@ -52,6 +52,15 @@ enum Command {
         /// Motors division (needs --demo), for benchmarks.
         #[arg(long, value_name = "N")]
         synthetic_leads: Option<u64>,
+    },
+    /// Run the service desk's sweep once (SLA warnings and breach notices,
+    /// closing resolved tickets), for a scheduler when servers run with
+    /// `--sweep-interval 0`.
+    Sweep {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(flatten)]
+        desk: DeskArgs,
     },
     /// Print the OpenAPI document.
     Openapi,
@@ -97,6 +106,17 @@ pub fn main() -> ExitCode {
         Command::User(UserCommand::Create { database, email, name, role, division }) => {
             init_logging(LogFormat::Pretty, "warn");
             create_user(&database, email, name, &role, division)
+        }
+        Command::Sweep { database, desk } => {
+            init_logging(LogFormat::Pretty, "info");
+            open(&database).and_then(|db| {
+                let report = sweeper::sweep_all(&db, &desk.settings()).map_err(|e| describe(&e))?;
+                println!(
+                    "closed {} tickets; sent {} SLA warnings and {} breach notices",
+                    report.closed, report.warnings, report.breaches
+                );
+                Ok(())
+            })
         }
         Command::Openapi => match openapi_json() {
             Ok(json) => {
@@ -202,8 +222,13 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     let workers = args.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from));
     tracing::info!(bind = %args.bind, workers, docs = %format!("http://{}/docs/", args.bind), "serving");
     let pool_size = usize::try_from(args.database.db_pool_size).unwrap_or(8);
+    let sweep = (args.sweep_interval > 0)
+        .then(|| (state.db.clone(), state.config.desk.clone(), std::time::Duration::from_secs(args.sweep_interval)));
     actix_web::rt::System::new()
         .block_on(async move {
+            if let Some((db, settings, interval)) = sweep {
+                actix_web::rt::spawn(sweeper::run_every(db, settings, interval));
+            }
             actix_web::HttpServer::new(move || build_app(state.clone()))
                 .workers(workers)
                 // More blocking threads than connections only queue on the pool.

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
+use rapport_tickets::DeskSettings;
 
 /// The database to use.
 #[derive(Debug, Clone, Args)]
@@ -75,6 +76,37 @@ pub struct ServeArgs {
     /// Load the demo data (idempotent) before serving.
     #[arg(long, env = "RAPPORT_DEMO")]
     pub demo: bool,
+    /// Service-desk settings.
+    #[command(flatten)]
+    pub desk: DeskArgs,
+    /// Seconds between passes of the desk sweep (SLA warnings and breach
+    /// notices, closing resolved tickets); 0: do not sweep in this process
+    /// (run `rapport sweep` from a scheduler instead). Replicas may all
+    /// sweep: each notice is claimed once.
+    #[arg(long, env = "RAPPORT_SWEEP_INTERVAL", default_value_t = 60, value_parser = clap::value_parser!(u64).range(0..=86_400))]
+    pub sweep_interval: u64,
+}
+
+/// Service-desk settings, shared by `serve` and `sweep`.
+#[derive(Debug, Clone, Args)]
+pub struct DeskArgs {
+    /// Days a CSAT survey link works.
+    #[arg(long, env = "RAPPORT_CSAT_VALIDITY_DAYS", default_value_t = 14, value_parser = clap::value_parser!(i64).range(1..=90))]
+    pub csat_validity_days: i64,
+    /// Days after which a resolved ticket closes by itself; 0: never.
+    #[arg(long, env = "RAPPORT_TICKET_AUTO_CLOSE_DAYS", default_value_t = 7, value_parser = clap::value_parser!(i64).range(0..=365))]
+    pub ticket_auto_close_days: i64,
+}
+
+impl DeskArgs {
+    /// The settings the tickets crate takes.
+    pub fn settings(&self) -> DeskSettings {
+        DeskSettings {
+            csat_validity: chrono::Duration::days(self.csat_validity_days),
+            auto_close_after: (self.ticket_auto_close_days > 0)
+                .then(|| chrono::Duration::days(self.ticket_auto_close_days)),
+        }
+    }
 }
 
 /// The settings handlers and middleware read at run time.
@@ -88,6 +120,8 @@ pub struct HttpConfig {
     pub trust_proxy: bool,
     /// The company's time zone, where follow-up days start.
     pub company_time_zone: chrono_tz::Tz,
+    /// Service-desk settings (CSAT validity, auto-close).
+    pub desk: DeskSettings,
 }
 
 impl Default for HttpConfig {
@@ -97,6 +131,7 @@ impl Default for HttpConfig {
             cors_origins: Vec::new(),
             trust_proxy: false,
             company_time_zone: chrono_tz::Africa::Lagos,
+            desk: DeskSettings::default(),
         }
     }
 }
@@ -109,6 +144,7 @@ impl ServeArgs {
             cors_origins: self.cors_origins.iter().map(|o| o.trim().to_owned()).filter(|o| !o.is_empty()).collect(),
             trust_proxy: self.trust_proxy,
             company_time_zone: self.company_time_zone,
+            desk: self.desk.settings(),
         }
     }
 

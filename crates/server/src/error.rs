@@ -99,6 +99,7 @@ impl ApiError {
                 Error::InvalidQuery(_) => (S::BAD_REQUEST, "invalid_query", "Invalid query parameters"),
                 Error::Duplicate(_) => (S::UNPROCESSABLE_ENTITY, "duplicate", "Duplicate value"),
                 Error::Conflict { code, .. } => (S::CONFLICT, code, "Conflict"),
+                Error::Gone { code, .. } => (S::GONE, code, "Gone"),
                 Error::StaleVersion { .. } => (S::PRECONDITION_FAILED, "stale_version", "Stale version"),
                 Error::Unauthenticated { code, .. } => (S::UNAUTHORIZED, code, "Unauthenticated"),
                 Error::Forbidden(_) => (S::FORBIDDEN, "forbidden", "Forbidden"),

@@ -13,6 +13,7 @@ pub mod openapi;
 pub mod principals;
 pub mod seed;
 pub mod state;
+pub mod sweeper;
 
 pub use app::{build_app, openapi_spec};
 pub use state::AppState;

@@ -763,6 +763,10 @@ diesel::table! {
         resolution_breached -> Bool,
         response_warned_at -> Nullable<Timestamp>,
         resolution_warned_at -> Nullable<Timestamp>,
+        response_warn_at -> Nullable<Timestamp>,
+        resolution_warn_at -> Nullable<Timestamp>,
+        response_breach_notified_at -> Nullable<Timestamp>,
+        resolution_breach_notified_at -> Nullable<Timestamp>,
     }
 }
 

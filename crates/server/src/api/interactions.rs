@@ -92,6 +92,9 @@ pub async fn create_interaction(
             if let Some(lead_id) = &body.0.lead_id {
                 rapport_leads::lead::store::ensure_exists(conn, "lead_id", lead_id.trim())?;
             }
+            if let Some(ticket_id) = &body.0.ticket_id {
+                rapport_tickets::ticket::store::ensure_exists(conn, "ticket_id", ticket_id.trim())?;
+            }
             let created = interactions::create(conn, &caller.ctx, &author, body.0)?;
             // A contact moves the lead's next follow-up forward; done here so
             // the customers crate needs no knowledge of leads.
@@ -228,6 +231,9 @@ pub async fn update_interaction(
         .write(move |conn| {
             if let Some(Some(lead_id)) = &body.0.lead_id {
                 rapport_leads::lead::store::ensure_exists(conn, "lead_id", lead_id.trim())?;
+            }
+            if let Some(Some(ticket_id)) = &body.0.ticket_id {
+                rapport_tickets::ticket::store::ensure_exists(conn, "ticket_id", ticket_id.trim())?;
             }
             let updated = interaction::update(conn, &caller.ctx, &author, &id, version, body.0)?;
             // Linking a contact to a lead (or re-dating it) may move the

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod branches;
 pub mod calendars;
+pub mod csat;
 pub mod custom_fields;
 pub mod customers;
 pub mod divisions;
@@ -76,5 +77,6 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(ticket_categories::routes)
         .configure(tickets::routes)
         .configure(sla_policies::routes)
-        .configure(ticket_queues::routes);
+        .configure(ticket_queues::routes)
+        .configure(csat::routes);
 }

@@ -8,10 +8,13 @@ use rapport_leads::LeadSource;
 use rapport_leads::lead::api::{CreateLead, LeadResponse};
 use rapport_leads::pipeline::store::default_for_division;
 use rapport_tickets::TicketChannel;
+use rapport_tickets::csat::{self, IssuedSurvey, SurveyResponse};
+use rapport_tickets::handle_time::{self, AgentHandleTime, HandleTimeQuery};
 use rapport_tickets::sla::{self, SlaExplanation};
 use rapport_tickets::ticket::api::{
     ChangeStatus, CreateTicket, HandToPipeline, StatusChange, TicketListQuery, TicketResponse, UpdateTicket,
 };
+use rapport_tickets::ticket::attachments::{self, AttachmentResponse, CreateAttachment};
 use rapport_tickets::ticket::comments::{self, CommentResponse, CreateComment};
 use rapport_tickets::ticket::{list, status, store as tickets};
 
@@ -22,7 +25,9 @@ use crate::state::AppState;
 
 /// Registers this module's routes.
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list_tickets)
+    // Before `/tickets/{id}`, which would otherwise take `handle-time` for an id.
+    cfg.service(ticket_handle_time)
+        .service(list_tickets)
         .service(create_ticket)
         .service(get_ticket)
         .service(update_ticket)
@@ -31,7 +36,11 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(get_ticket_sla)
         .service(convert_ticket_to_lead)
         .service(list_ticket_comments)
-        .service(add_ticket_comment);
+        .service(add_ticket_comment)
+        .service(list_ticket_attachments)
+        .service(add_ticket_attachment)
+        .service(list_ticket_surveys)
+        .service(reissue_ticket_survey);
 }
 
 /// The caller's reach over customers, for linking one (none: they may link none).
@@ -143,6 +152,8 @@ pub async fn update_ticket(
 /// resolved`, `resolved → closed`, and a reopen (`resolved | closed →
 /// open`, counted). Anything else is a 422 `invalid_transition`. Resolving
 /// sets `resolved_at` and `first_contact_resolution`; a reopen clears them.
+/// Resolving also issues a CSAT survey: this answer alone carries it in
+/// `csat_survey`, with the token for the customer's link.
 #[utoipa::path(
     tag = "tickets",
     request_body = ChangeStatus,
@@ -161,7 +172,9 @@ pub async fn change_ticket_status(
 ) -> Result<HttpResponse, ApiError> {
     let reach = caller.reach(Resource::Tickets, Operation::Update)?;
     let version = expected_version(if_match, body.0.version)?;
-    let changed = state.write(move |conn| status::change(conn, &caller.ctx, &reach, &id, version, body.0)).await?;
+    let settings = state.config.desk.clone();
+    let changed =
+        state.write(move |conn| status::change(conn, &caller.ctx, &reach, &id, version, body.0, &settings)).await?;
     Ok(respond::one(&changed, changed.version))
 }
 
@@ -366,4 +379,119 @@ pub async fn convert_ticket_to_lead(
         .await?;
     let status = if created { actix_web::http::StatusCode::CREATED } else { actix_web::http::StatusCode::OK };
     Ok(HttpResponse::build(status).json(handover))
+}
+
+/// Handle time per agent.
+///
+/// From the interactions logged on tickets with a duration (calls, visits,
+/// chats), over tickets within the caller's scope: per agent the tickets
+/// handled, interactions, total seconds and the averages per interaction
+/// and per ticket, most time first. `from`/`to` bound the interactions'
+/// `occurred_at`. One row per agent (at most 1,000), so not paged. Per
+/// ticket, every ticket carries its own `handle_time`.
+#[utoipa::path(
+    tag = "tickets",
+    params(HandleTimeQuery),
+    responses((status = 200, description = "Handle time per agent", body = ListResponse<AgentHandleTime>), ListProblems),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/tickets/handle-time")]
+pub async fn ticket_handle_time(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: ApiQuery<HandleTimeQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let reach = caller.reach(Resource::Tickets, Operation::Read)?;
+    let items = state.read(move |conn| handle_time::by_agent(conn, &reach, &query.0)).await?;
+    Ok(respond::page(Page { items, next_cursor: None }))
+}
+
+/// A ticket's CSAT surveys.
+///
+/// Newest first, with their state (`waiting`, `answered`, `expired`),
+/// rating and comment; never their tokens.
+#[utoipa::path(
+    tag = "tickets",
+    params(("id" = String, Path, description = "Ticket id")),
+    responses((status = 200, description = "The surveys", body = ListResponse<SurveyResponse>), GetProblems),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/tickets/{id}/csat")]
+pub async fn list_ticket_surveys(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let reach = caller.reach(Resource::Tickets, Operation::Read)?;
+    let items = state.read(move |conn| csat::list(conn, &reach, &id)).await?;
+    Ok(respond::page(Page { items, next_cursor: None }))
+}
+
+/// Issue a fresh CSAT survey.
+///
+/// For a resolved or closed ticket (422 `not_resolved` otherwise), e.g.
+/// when the middleware that sends surveys lost the first link. The answer
+/// carries the token once; the ticket's unanswered surveys stop working.
+#[utoipa::path(
+    tag = "tickets",
+    params(("id" = String, Path, description = "Ticket id")),
+    responses((status = 201, description = "Issued", body = IssuedSurvey), UpdateProblems),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[post("/tickets/{id}/csat-survey")]
+pub async fn reissue_ticket_survey(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let reach = caller.reach(Resource::Tickets, Operation::Update)?;
+    let validity = state.config.desk.csat_validity;
+    let issued = state.write(move |conn| csat::reissue(conn, &caller.ctx, &reach, &id, validity)).await?;
+    Ok(HttpResponse::Created().json(issued))
+}
+
+/// A ticket's attachments.
+///
+/// Metadata (name, type, size, storage key), oldest first, on one page.
+/// The bytes are in object storage under `storage_key` (`docs/tickets.md`).
+#[utoipa::path(
+    tag = "tickets",
+    params(("id" = String, Path, description = "Ticket id")),
+    responses((status = 200, description = "The attachments", body = ListResponse<AttachmentResponse>), GetProblems),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/tickets/{id}/attachments")]
+pub async fn list_ticket_attachments(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let reach = caller.reach(Resource::Tickets, Operation::Read)?;
+    let items = state.read(move |conn| attachments::list(conn, &reach, &id)).await?;
+    Ok(respond::page(Page { items, next_cursor: None }))
+}
+
+/// Register an attachment.
+///
+/// After uploading the bytes to object storage, record them on the ticket:
+/// file name (no path), media type, size (at most 25 MiB), the storage key
+/// (unique: 422 `duplicate` if registered already) and optionally the
+/// comment they came with.
+#[utoipa::path(
+    tag = "tickets",
+    request_body = CreateAttachment,
+    params(("id" = String, Path, description = "Ticket id")),
+    responses((status = 201, description = "Registered", body = AttachmentResponse), CreateProblems),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[post("/tickets/{id}/attachments")]
+pub async fn add_ticket_attachment(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: ApiJson<CreateAttachment>,
+) -> Result<HttpResponse, ApiError> {
+    let reach = caller.reach(Resource::Tickets, Operation::Update)?;
+    let created = state.write(move |conn| attachments::add(conn, &caller.ctx, &reach, &id, body.0)).await?;
+    Ok(HttpResponse::Created().json(created))
 }

@@ -22,6 +22,7 @@ mod purchases;
 mod service_records;
 mod spec;
 mod support;
+mod ticket_desk;
 mod ticket_queues;
 mod ticket_slas;
 mod tickets;

@@ -178,6 +178,18 @@ pub fn refresh(conn: &mut Conn, ticket_id: &str) -> Result<()> {
     };
     let response_breached = sla.response_breached || late(sla.response_met_at, response_due);
     let resolution_breached = sla.resolution_breached || late(resolved_at, resolution_due);
+    // When the warning share of each target is used up; a met response
+    // needs no warning.
+    let response_warn = match sla.response_met_at {
+        Some(_) => None,
+        None => cal.add_excluding(
+            time::utc(sla.response_started_at),
+            share(sla.first_response_minutes, sla.warn_percent),
+            &pauses,
+        ),
+    };
+    let resolution_warn =
+        cal.add_excluding(time::utc(created_at), share(sla.resolution_minutes, sla.warn_percent), &pauses);
     diesel::update(ticket_slas::table.filter(ticket_slas::ticket_id.eq(ticket_id)))
         .set((
             ticket_slas::clock.eq(clock.as_str()),
@@ -185,9 +197,16 @@ pub fn refresh(conn: &mut Conn, ticket_id: &str) -> Result<()> {
             ticket_slas::resolution_due_at.eq(resolution_due.map(time::stored)),
             ticket_slas::response_breached.eq(response_breached),
             ticket_slas::resolution_breached.eq(resolution_breached),
+            ticket_slas::response_warn_at.eq(response_warn.map(time::stored)),
+            ticket_slas::resolution_warn_at.eq(resolution_warn.map(time::stored)),
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// `percent` % of a target of `minutes`, to the second.
+fn share(minutes: i32, percent: i32) -> Duration {
+    Duration::seconds(i64::from(minutes) * 60 * i64::from(percent) / 100)
 }
 
 /// An agent's public reply meets the response clock, if it is waiting.

@@ -161,8 +161,12 @@ pub struct TicketResponse {
     pub closed_at: Option<DateTime<Utc>>,
     /// Times it was reopened.
     pub reopen_count: i32,
-    /// Public agent replies so far (first-contact resolution needs one at most).
-    pub agent_touches: i32,
+    /// Agent touches so far: public agent replies plus interactions logged
+    /// on the ticket with a duration (first-contact resolution needs one at
+    /// most).
+    pub agent_touches: i64,
+    /// Handle time: the interactions logged on the ticket with a duration.
+    pub handle_time: crate::handle_time::HandleTime,
     /// Set on resolution: resolved with at most one agent touch and never
     /// reopened (see `docs/metrics.md`); cleared by a reopen.
     pub first_contact_resolution: Option<bool>,
@@ -184,6 +188,12 @@ pub struct TicketResponse {
     pub created_at: DateTime<Utc>,
     /// Last changed.
     pub updated_at: DateTime<Utc>,
+    /// Only in the answer to the call that resolved the ticket: the CSAT
+    /// survey it issued, with the token the customer needs. The token is
+    /// stored hashed and never shown again (`POST
+    /// /tickets/{id}/csat-survey` issues a fresh one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csat_survey: Option<crate::csat::IssuedSurvey>,
 }
 
 /// One status change.

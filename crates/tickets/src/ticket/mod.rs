@@ -1,10 +1,11 @@
 //! Tickets: create, read, list, update; the status flow with its history;
-//! comments.
+//! comments and attachments.
 
 pub mod api;
+pub mod attachments;
 pub mod comments;
 pub mod list;
 mod rows;
-mod scope;
+pub(crate) mod scope;
 pub mod status;
 pub mod store;

@@ -12,15 +12,17 @@ use super::api::{ChangeStatus, StatusChange, TicketResponse};
 use super::rows::StatusRow;
 use super::store::{ENTITY, actor, find_row, record_status, reload};
 use crate::kinds::TicketStatus;
+use crate::{DeskSettings, csat, handle_time};
 
 /// Whether a ticket resolved now counts as resolved at first contact: at
 /// most one public agent reply and never reopened (`docs/metrics.md`).
-pub fn first_contact(agent_touches: i32, reopen_count: i32) -> bool {
+pub fn first_contact(agent_touches: i64, reopen_count: i32) -> bool {
     agent_touches <= 1 && reopen_count == 0
 }
 
 /// Moves ticket `id` (at `version`) to `input.status`, if the flow allows it
-/// (422 `invalid_transition` otherwise).
+/// (422 `invalid_transition` otherwise). Resolving issues a CSAT survey,
+/// returned (with its token) in `csat_survey` of this answer only.
 pub fn change(
     conn: &mut Conn,
     ctx: &WriteContext,
@@ -28,6 +30,7 @@ pub fn change(
     id: &str,
     version: i64,
     input: ChangeStatus,
+    settings: &DeskSettings,
 ) -> Result<TicketResponse> {
     let row = find_row(conn, reach, id)?;
     let from =
@@ -48,7 +51,10 @@ pub fn change(
     let reopening = matches!(from, TicketStatus::Resolved | TicketStatus::Closed) && to == TicketStatus::Open;
     let reopen_count = row.reopen_count + i32::from(reopening);
     let (resolved_at, fcr) = match to {
-        TicketStatus::Resolved => (Some(now), Some(first_contact(row.agent_touches, reopen_count))),
+        TicketStatus::Resolved => {
+            let touches = i64::from(row.agent_touches) + handle_time::timed_interactions(conn, id)?;
+            (Some(now), Some(first_contact(touches, reopen_count)))
+        }
         TicketStatus::Closed => (row.resolved_at, row.first_contact_resolution),
         _ => (None, None),
     };
@@ -69,8 +75,12 @@ pub fn change(
     }
     record_status(conn, id, Some(from), to, actor(reach), now)?;
     crate::sla::clock::refresh(conn, id)?;
-    let after = reload(conn, id)?;
+    let mut after = reload(conn, id)?;
     audit::record(conn, ctx, ENTITY, id, Action::Updated, Some(&before), Some(&after))?;
+    if to == TicketStatus::Resolved {
+        // After the audit record: the token must not reach the audit log.
+        after.csat_survey = Some(csat::issue(conn, id, now, settings.csat_validity)?);
+    }
     Ok(after)
 }
 

@@ -1,0 +1,48 @@
+//! Runs the service desk's sweep (`rapport_tickets::sweep`) in the server,
+//! every `--sweep-interval` seconds, and once from `rapport sweep`.
+
+use std::time::Duration;
+
+use rapport_core::db::Db;
+use rapport_tickets::DeskSettings;
+use rapport_tickets::sweep::{self, SweepReport};
+
+use crate::state::write_transaction;
+
+/// Sweeps until nothing is left as of now: passes of bounded batches, each
+/// in its own transaction so that SQLite's one writer is never held long.
+pub fn sweep_all(db: &Db, settings: &DeskSettings) -> rapport_core::Result<SweepReport> {
+    let mut total = SweepReport::default();
+    loop {
+        let mut conn = db.write()?;
+        let now = chrono::Utc::now();
+        let pass = write_transaction(&mut conn, |conn| sweep::run(conn, settings, now))?;
+        total.closed += pass.closed;
+        total.warnings += pass.warnings;
+        total.breaches += pass.breaches;
+        if !pass.more {
+            return Ok(total);
+        }
+    }
+}
+
+/// Sweeps every `interval`, for as long as the server runs. A failed pass
+/// is logged and retried at the next tick.
+pub async fn run_every(db: Db, settings: DeskSettings, interval: Duration) {
+    let mut ticker = actix_web::rt::time::interval(interval);
+    loop {
+        ticker.tick().await;
+        let (db, settings) = (db.clone(), settings.clone());
+        match actix_web::web::block(move || sweep_all(&db, &settings)).await {
+            Ok(Ok(report)) if report != SweepReport::default() => tracing::info!(
+                closed = report.closed,
+                warnings = report.warnings,
+                breaches = report.breaches,
+                "desk sweep"
+            ),
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "desk sweep failed"),
+            Err(e) => tracing::warn!(error = %e, "desk sweep could not run"),
+        }
+    }
+}
