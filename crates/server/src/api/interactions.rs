@@ -8,8 +8,8 @@ use rapport_auth::policy::{self, Operation, Resource};
 use rapport_core::FieldError;
 use rapport_core::principal::{Credential, Reach, Scope};
 use rapport_customers::interaction::api::{
-    BulkInteractions, BulkResponse, BulkStatus, CreateInteraction, InteractionListQuery, InteractionResponse,
-    UpdateInteraction,
+    BulkInteractions, BulkResponse, BulkStatus, CreateInteraction, InteractionDirection, InteractionListQuery,
+    InteractionResponse, UpdateInteraction,
 };
 use rapport_customers::interaction::bulk::{self, BulkItem};
 use rapport_customers::interaction::{self, Author, store as interactions};
@@ -96,6 +96,11 @@ pub async fn create_interaction(
                 rapport_tickets::ticket::store::ensure_exists(conn, "ticket_id", ticket_id.trim())?;
             }
             let created = interactions::create(conn, &caller.ctx, &author, body.0)?;
+            // The customer reaching out about a ticket, on any channel, is a
+            // reply: the ticket's response clock starts again.
+            if let (Some(ticket_id), InteractionDirection::Inbound) = (&created.ticket_id, created.direction) {
+                rapport_tickets::sla::clock::customer_contacted(conn, ticket_id, created.occurred_at)?;
+            }
             // A contact moves the lead's next follow-up forward; done here so
             // the customers crate needs no knowledge of leads.
             if let (Some(lead_id), Some(reach)) = (&created.lead_id, &lead_reach) {

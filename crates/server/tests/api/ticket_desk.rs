@@ -440,3 +440,32 @@ async fn sweepers_running_at_once_announce_each_breach_once() {
     let distinct: std::collections::HashSet<_> = heard.iter().map(|n| n.2.to_string()).collect();
     assert_eq!(distinct.len(), 30);
 }
+
+#[actix_web::test]
+async fn a_customer_calling_about_an_answered_ticket_rearms_the_response_clock() {
+    let app = TestApp::new().await;
+    let motors = division(&app, "MOT", "Motors").await;
+    let cat = category(&app, "Service").await;
+    let policy = json!({"priority": "normal", "first_response_minutes": 60, "resolution_minutes": 2400});
+    assert_eq!(app.post("/api/v1/sla-policies", policy).await.status, StatusCode::CREATED);
+    let id = new_ticket(&app, &motors, &cat).await["id"].as_str().expect("id").to_owned();
+    let reply =
+        app.post(&format!("/api/v1/tickets/{id}/comments"), json!({"visibility": "public", "body": "Hi"})).await;
+    assert_eq!(reply.status, StatusCode::CREATED);
+    let sla = |body: &Value| body["sla"].clone();
+    let answered = sla(&app.get(&format!("/api/v1/tickets/{id}")).await.body);
+    assert!(answered["response_met_at"].is_string() && answered["first_response_due_at"].is_null(), "{answered}");
+
+    // An outbound call changes nothing; an inbound one restarts the clock from the call.
+    let at = Utc::now() - Duration::minutes(5);
+    for direction in ["outbound", "inbound"] {
+        let call = json!({"channel": "call", "direction": direction, "division_id": motors, "ticket_id": id,
+            "occurred_at": at.to_rfc3339()});
+        assert_eq!(app.post("/api/v1/interactions", call).await.status, StatusCode::CREATED);
+        let now = sla(&app.get(&format!("/api/v1/tickets/{id}")).await.body);
+        assert_eq!(now["response_met_at"].is_null(), direction == "inbound", "{direction}: {now}");
+    }
+    let rearmed = sla(&app.get(&format!("/api/v1/tickets/{id}")).await.body);
+    let due: chrono::DateTime<Utc> = rearmed["first_response_due_at"].as_str().expect("due").parse().expect("instant");
+    assert!((due - (at + Duration::minutes(60))).num_seconds().abs() <= 1, "{due}");
+}

@@ -230,3 +230,11 @@ pub(crate) fn customer_replied(conn: &mut Conn, ticket_id: &str, at: NaiveDateTi
     .execute(conn)?;
     refresh(conn, ticket_id)
 }
+
+/// A customer contacted the company about ticket `ticket_id` at `at` on
+/// another channel (an inbound call or message logged as an interaction):
+/// like a reply on the ticket, it starts the response clock again if an
+/// agent had answered.
+pub fn customer_contacted(conn: &mut Conn, ticket_id: &str, at: DateTime<Utc>) -> Result<()> {
+    customer_replied(conn, ticket_id, time::stored(at))
+}
