@@ -747,6 +747,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    lead_board_totals (division_id, pipeline_id, stage_id, branch_id, owner_id, created_by, currency, shard) {
+        division_id -> Text,
+        pipeline_id -> Text,
+        stage_id -> Text,
+        branch_id -> Text,
+        owner_id -> Text,
+        created_by -> Text,
+        currency -> Text,
+        shard -> Integer,
+        lead_count -> BigInt,
+        value_minor -> BigInt,
+    }
+}
+
+diesel::table! {
     ticket_slas (ticket_id) {
         ticket_id -> Text,
         sla_policy_id -> Text,

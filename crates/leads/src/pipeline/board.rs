@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable};
 use rapport_core::Result;
 use rapport_core::db::Conn;
-use rapport_core::db::schema::leads;
+use rapport_core::db::schema::{lead_board_totals, leads};
 use rapport_core::money::Money;
 use rapport_core::principal::{Reach, Scope};
 
@@ -16,14 +16,55 @@ use super::api::{BoardColumn, BoardResponse};
 use super::store::{find_row, live_stages, stage_response};
 
 /// The board of pipeline `id` as `reach` sees it: live stages in order,
-/// each with its count of unarchived leads and their expected value.
+/// each with its count of unarchived leads and their expected value. Read
+/// from `lead_board_totals`, which triggers keep in every lead write's
+/// transaction: a few rows per stage, whatever the number of leads.
 pub fn board(conn: &mut Conn, reach: &Reach, id: &str) -> Result<BoardResponse> {
+    let pipeline = find_row(conn, id)?;
+    let stages = live_stages(conn, &[id])?;
+    let mut q = lead_board_totals::table
+        .filter(lead_board_totals::division_id.eq(pipeline.division_id))
+        .filter(lead_board_totals::pipeline_id.eq(id.to_owned()))
+        .group_by((lead_board_totals::stage_id, lead_board_totals::currency))
+        .select((
+            lead_board_totals::stage_id,
+            lead_board_totals::currency,
+            sql::<BigInt>("CAST(SUM(lead_board_totals.lead_count) AS BIGINT)"),
+            sql::<BigInt>("CAST(SUM(lead_board_totals.value_minor) AS BIGINT)"),
+        ))
+        .into_boxed();
+    // '' is "none" in the totals' key columns, so a scope with no branch
+    // (or no user) must match nothing rather than the leads without one;
+    // shards are never negative.
+    let nothing = lead_board_totals::shard.lt(0);
+    q = match (reach.scope, reach.branch_id.clone()) {
+        (Scope::All, _) => q,
+        (Scope::Division, _) => q.filter(lead_board_totals::division_id.eq(reach.own_division().to_owned())),
+        (Scope::Branch, Some(branch)) if !branch.is_empty() => q.filter(lead_board_totals::branch_id.eq(branch)),
+        (Scope::Own, _) if !reach.user_id.is_empty() => q.filter(
+            lead_board_totals::owner_id
+                .eq(reach.user_id.clone())
+                .or(lead_board_totals::created_by.eq(reach.user_id.clone())),
+        ),
+        (Scope::Branch | Scope::Own, _) => q.filter(nothing),
+    };
+    let sums: Vec<(String, String, i64, i64)> = q.load(conn)?;
+    let sums = sums
+        .into_iter()
+        .filter(|(_, _, count, _)| *count != 0)
+        .map(|(stage, currency, count, value)| (stage, Some(currency).filter(|c| !c.is_empty()), count, Some(value)))
+        .collect();
+    assemble(id, &stages, sums)
+}
+
+/// The same board summed from the leads themselves: the reference the
+/// maintained totals are tested against (and a check an operator can run).
+pub fn board_recounted(conn: &mut Conn, reach: &Reach, id: &str) -> Result<BoardResponse> {
     let pipeline = find_row(conn, id)?;
     let stages = live_stages(conn, &[id])?;
     // A pipeline's leads are all in its division (creates and moves enforce
     // it); saying so lets the board index (division, pipeline, stage, …)
-    // answer with two equalities, where a manager's scope filter alone made
-    // SQLite pick the division index and read every lead of the division.
+    // answer with two equalities.
     let mut q = leads::table
         .filter(leads::division_id.eq(pipeline.division_id))
         .filter(leads::pipeline_id.eq(id.to_owned()))
@@ -45,6 +86,15 @@ pub fn board(conn: &mut Conn, reach: &Reach, id: &str) -> Result<BoardResponse> 
         }
     };
     let sums: Vec<(String, Option<String>, i64, Option<i64>)> = q.load(conn)?;
+    assemble(id, &stages, sums)
+}
+
+/// The board's columns from per (stage, currency) counts and sums.
+fn assemble(
+    id: &str,
+    stages: &[super::rows::StageRow],
+    sums: Vec<(String, Option<String>, i64, Option<i64>)>,
+) -> Result<BoardResponse> {
     let mut by_stage: HashMap<String, (i64, Vec<Money>)> = HashMap::new();
     for (stage_id, currency, count, sum) in sums {
         let entry = by_stage.entry(stage_id).or_default();

@@ -344,3 +344,114 @@ async fn stages_holding_leads_cannot_be_deleted_and_the_board_counts_them() {
     assert_eq!(archived.status, StatusCode::OK, "leads refer to it, so it is archived");
     assert_eq!(archived.body["accepts_leads"], false);
 }
+
+async fn lead_version(app: &TestApp, id: &str) -> i64 {
+    app.get(&format!("/api/v1/leads/{id}")).await.body["version"].as_i64().expect("version")
+}
+
+/// The board reads totals that triggers keep; after creates, moves (forward,
+/// lost, backwards), owner, branch and value changes, a hand-over to another
+/// division and a delete, they equal a recount of the leads for every scope.
+#[actix_web::test]
+async fn the_maintained_board_equals_a_recount_after_every_kind_of_lead_write() {
+    use rapport_core::principal::{Reach, Scope};
+    use rapport_leads::pipeline::board;
+
+    let app = TestApp::new().await;
+    let motors = division(&app, "MOT", "Motors").await;
+    let power = division(&app, "PWR", "Power").await;
+    let vi = crate::support::branch(&app, &motors, "VI", "Victoria Island", "Lagos").await;
+    let ik = crate::support::branch(&app, &motors, "IK", "Ikeja", "Lagos").await;
+    let p = pipeline(&app, &motors, "Sales").await;
+    let q = pipeline(&app, &power, "Power sales").await;
+    let reason = lost_reason(&app, "Price").await;
+    let (rep_a, rep_a_token) = app.user_with_token(Role::SalesRep, Some(&motors), Some(&vi));
+    let (rep_b, _) = app.user_with_token(Role::SalesRep, Some(&motors), Some(&ik));
+
+    let mut ids = Vec::new();
+    for i in 0..10_usize {
+        let mut body = json!({"prospect_name": format!("Prospect {i}"), "prospect_phone": format!("0803 000 10{i:02}"),
+            "source": "walk_in", "division_id": motors, "pipeline_id": p.id,
+            "stage_id": if i % 3 == 0 { &p.qualified } else { &p.new }});
+        if i % 4 != 3 {
+            body["expected_value"] =
+                json!({"amount": format!("{}.25", 1000 * (i + 1)), "currency": if i % 5 == 0 { "USD" } else { "NGN" }});
+        }
+        match i % 3 {
+            0 => body["owner_id"] = json!(rep_a),
+            1 => body["owner_id"] = json!(rep_b),
+            _ => {}
+        }
+        if i % 2 == 0 {
+            body["branch_id"] = json!(if i % 4 == 0 { &vi } else { &ik });
+        }
+        let reply = app.post("/api/v1/leads", body).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+        ids.push(reply.id());
+    }
+    let own = json!({"prospect_name": "Own", "prospect_email": "own@example.com", "source": "website",
+        "division_id": motors, "pipeline_id": p.id, "expected_value": {"amount": "7.00", "currency": "NGN"}});
+    let mine = app.call_as(TestRequest::post().uri("/api/v1/leads").set_json(own), Some(&rep_a_token)).await;
+    assert_eq!(mine.status, StatusCode::CREATED, "{:?}", mine.body);
+
+    let mv = |id: &str, to: &str, extra: Value| {
+        let mut body = json!({"to_stage_id": to});
+        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+            b.extend(e.clone());
+        }
+        (format!("/api/v1/leads/{id}/move"), body)
+    };
+    for (id, to, extra) in [
+        (&ids[1], &p.qualified, json!({})),
+        (&ids[2], &p.lost, json!({"lost_reason_id": reason})),
+        (&ids[2], &p.new, json!({})),
+        (&ids[4], &p.won, json!({})),
+    ] {
+        let (url, mut body) = mv(id, to, extra);
+        body["version"] = json!(lead_version(&app, id).await);
+        let reply = app.post(&url, body).await;
+        assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    }
+    for (id, patch) in [
+        (&ids[5], json!({"owner_id": rep_a, "branch_id": vi})),
+        (&ids[6], json!({"expected_value": {"amount": "1.50", "currency": "USD"}})),
+        (&ids[7], json!({"expected_value": null})),
+        (&ids[3], json!({"owner_id": null, "branch_id": null})),
+    ] {
+        let v = lead_version(&app, id).await;
+        let reply = app.patch(&format!("/api/v1/leads/{id}"), Some(v), patch).await;
+        assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    }
+    let v = lead_version(&app, &ids[8]).await;
+    let handed = app
+        .post(
+            &format!("/api/v1/leads/{}/qualify", ids[8]),
+            json!({"division_id": power, "pipeline_id": q.id, "version": v}),
+        )
+        .await;
+    assert_eq!(handed.status, StatusCode::OK, "{:?}", handed.body);
+    assert!(app.delete(&format!("/api/v1/leads/{}", ids[9])).await.status.is_success());
+
+    let reaches = [
+        Reach::everything(),
+        Reach { scope: Scope::Division, user_id: rep_a.clone(), division_id: Some(motors.clone()), branch_id: None },
+        Reach { scope: Scope::Division, user_id: rep_a.clone(), division_id: Some(power.clone()), branch_id: None },
+        Reach { scope: Scope::Branch, user_id: rep_a.clone(), division_id: Some(motors.clone()), branch_id: Some(vi) },
+        Reach { scope: Scope::Branch, user_id: rep_b.clone(), division_id: Some(motors.clone()), branch_id: Some(ik) },
+        Reach { scope: Scope::Branch, user_id: rep_b.clone(), division_id: Some(motors.clone()), branch_id: None },
+        Reach { scope: Scope::Own, user_id: rep_a, division_id: Some(motors.clone()), branch_id: None },
+        Reach { scope: Scope::Own, user_id: rep_b, division_id: Some(motors), branch_id: None },
+        Reach { scope: Scope::Own, user_id: String::new(), division_id: None, branch_id: None },
+    ];
+    let mut conn = app.db().read().expect("conn");
+    let mut nonempty = 0;
+    for reach in &reaches {
+        for pipeline_id in [&p.id, &q.id] {
+            let kept = board::board(&mut conn, reach, pipeline_id).expect("board");
+            let recounted = board::board_recounted(&mut conn, reach, pipeline_id).expect("recount");
+            assert_eq!(kept, recounted, "{reach:?} on {pipeline_id}");
+            nonempty += usize::from(kept.columns.iter().any(|c| c.count > 0));
+        }
+    }
+    assert!(nonempty >= 7, "the scopes above see leads: {nonempty}");
+}
