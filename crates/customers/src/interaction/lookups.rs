@@ -1,5 +1,5 @@
 //! The references interactions make (categories, users, customers,
-//! divisions, external ids), looked up for a whole request at once: one
+//! divisions, leads, tickets, external ids), looked up for a whole request at once: one
 //! query per kind however many interactions it carries, so a bulk request of
 //! 1,000 items costs a handful of queries, not thousands.
 
@@ -7,7 +7,9 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use diesel::prelude::*;
 use rapport_core::db::Conn;
-use rapport_core::db::schema::{customer_divisions, customers, divisions, interaction_categories, interactions, users};
+use rapport_core::db::schema::{
+    customer_divisions, customers, divisions, interaction_categories, interactions, leads, tickets, users,
+};
 use rapport_core::principal::{Reach, Scope};
 use rapport_core::{Problems, Result};
 
@@ -39,6 +41,10 @@ pub(crate) struct Lookups {
     users: HashMap<String, bool>,
     divisions: HashMap<String, bool>,
     customers: HashMap<String, std::result::Result<LiveCustomer, Refused>>,
+    /// Leads and tickets named that exist (whoever may see them: a link
+    /// target, as a foreign key would check).
+    leads: HashSet<String>,
+    tickets: HashSet<String>,
 }
 
 /// The ids a request refers to.
@@ -47,6 +53,8 @@ pub(crate) struct Wanted {
     pub categories: BTreeSet<String>,
     pub users: BTreeSet<String>,
     pub customers: BTreeSet<String>,
+    pub leads: BTreeSet<String>,
+    pub tickets: BTreeSet<String>,
 }
 
 impl Lookups {
@@ -72,7 +80,41 @@ impl Lookups {
             .into_iter()
             .collect();
         let customers = load_customers(conn, customer_reach, &wanted.customers)?;
-        Ok(Self { rules: rules::active(conn)?, categories, users, divisions, customers })
+        let leads = if wanted.leads.is_empty() {
+            HashSet::new()
+        } else {
+            leads::table
+                .filter(leads::id.eq_any(&wanted.leads))
+                .select(leads::id)
+                .load::<String>(conn)?
+                .into_iter()
+                .collect()
+        };
+        let tickets = if wanted.tickets.is_empty() {
+            HashSet::new()
+        } else {
+            tickets::table
+                .filter(tickets::id.eq_any(&wanted.tickets))
+                .select(tickets::id)
+                .load::<String>(conn)?
+                .into_iter()
+                .collect()
+        };
+        Ok(Self { rules: rules::active(conn)?, categories, users, divisions, customers, leads, tickets })
+    }
+
+    /// Records a problem unless lead `id` exists.
+    pub fn check_lead(&self, problems: &mut Problems, id: &str) {
+        if !self.leads.contains(id) {
+            problems.push("lead_id", "not_found", format!("lead {id} does not exist"));
+        }
+    }
+
+    /// Records a problem unless ticket `id` exists.
+    pub fn check_ticket(&self, problems: &mut Problems, id: &str) {
+        if !self.tickets.contains(id) {
+            problems.push("ticket_id", "not_found", format!("ticket {id} does not exist"));
+        }
     }
 
     /// Records a problem unless `id` is an active category.

@@ -36,6 +36,8 @@ pub(crate) fn want(wanted: &mut Wanted, draft: &Draft) {
     wanted.categories.extend(draft.category_id.clone());
     wanted.users.extend(draft.user_id.clone());
     wanted.customers.extend(draft.customer_id.clone());
+    wanted.leads.extend(draft.lead_id.clone());
+    wanted.tickets.extend(draft.ticket_id.clone());
 }
 
 /// Resolves `draft`'s references; `None` when a problem was recorded.
@@ -58,6 +60,12 @@ pub(crate) fn prepare(
     };
     if let Some(user_id) = &draft.user_id {
         lookups.check_user(problems, user_id);
+    }
+    if let Some(lead_id) = &draft.lead_id {
+        lookups.check_lead(problems, lead_id);
+    }
+    if let Some(ticket_id) = &draft.ticket_id {
+        lookups.check_ticket(problems, ticket_id);
     }
     let customer = draft.customer_id.as_deref().and_then(|id| lookups.customer(problems, id));
     let division_id = draft

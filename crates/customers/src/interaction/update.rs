@@ -50,6 +50,8 @@ pub fn update(
     wanted.categories.extend(category_id.clone().flatten());
     wanted.users.extend(user_id.clone().flatten());
     wanted.customers.extend(customer_id.clone().flatten());
+    wanted.leads.extend(lead_id.clone().flatten());
+    wanted.tickets.extend(ticket_id.clone().flatten());
     let lookups = Lookups::load(conn, &author.customer_reach, &wanted)?;
     let mut problems = Problems::new();
     if let Some(Some(category_id)) = &category_id {
@@ -57,6 +59,12 @@ pub fn update(
     }
     if let Some(Some(user_id)) = &user_id {
         lookups.check_user(&mut problems, user_id);
+    }
+    if let Some(Some(lead_id)) = &lead_id {
+        lookups.check_lead(&mut problems, lead_id);
+    }
+    if let Some(Some(ticket_id)) = &ticket_id {
+        lookups.check_ticket(&mut problems, ticket_id);
     }
     // An own-scoped caller may not hand their interaction to someone else
     // (or to nobody): it would leave their reach.

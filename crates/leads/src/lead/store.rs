@@ -33,20 +33,6 @@ pub(crate) fn find_row(conn: &mut Conn, reach: &Reach, id: &str) -> Result<LeadR
         .ok_or(Error::NotFound { entity: ENTITY })
 }
 
-/// `id` names a lead (reported at `field` otherwise), whoever may see it:
-/// for records of other domains that point at leads. A malformed id is left
-/// to the caller's own validation, which reports it with the rest.
-pub fn ensure_exists(conn: &mut Conn, field: &str, id: &str) -> Result<()> {
-    if !ids::is_valid_id(id) {
-        return Ok(());
-    }
-    let found: Option<String> = leads::table.filter(leads::id.eq(id)).select(leads::id).first(conn).optional()?;
-    match found {
-        Some(_) => Ok(()),
-        None => Err(Error::invalid(field, "not_found", format!("lead {id} does not exist"))),
-    }
-}
-
 /// Lead rows as the API shows them, custom fields read in one query.
 pub(crate) fn responses(conn: &mut Conn, rows: Vec<LeadRow>) -> Result<Vec<LeadResponse>> {
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();

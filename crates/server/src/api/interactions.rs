@@ -89,12 +89,6 @@ pub async fn create_interaction(
     let lead_reach = caller.reach(Resource::Leads, Operation::Update).ok();
     let created = state
         .write(move |conn| {
-            if let Some(lead_id) = &body.0.lead_id {
-                rapport_leads::lead::store::ensure_exists(conn, "lead_id", lead_id.trim())?;
-            }
-            if let Some(ticket_id) = &body.0.ticket_id {
-                rapport_tickets::ticket::store::ensure_exists(conn, "ticket_id", ticket_id.trim())?;
-            }
             let created = interactions::create(conn, &caller.ctx, &author, body.0)?;
             // The customer reaching out about a ticket, on any channel, is a
             // reply: the ticket's response clock starts again.
@@ -234,12 +228,6 @@ pub async fn update_interaction(
     let lead_reach = caller.reach(Resource::Leads, Operation::Update).ok();
     let updated = state
         .write(move |conn| {
-            if let Some(Some(lead_id)) = &body.0.lead_id {
-                rapport_leads::lead::store::ensure_exists(conn, "lead_id", lead_id.trim())?;
-            }
-            if let Some(Some(ticket_id)) = &body.0.ticket_id {
-                rapport_tickets::ticket::store::ensure_exists(conn, "ticket_id", ticket_id.trim())?;
-            }
             let updated = interaction::update(conn, &caller.ctx, &author, &id, version, body.0)?;
             // Linking a contact to a lead (or re-dating it) may move the
             // lead's follow-up forward; it never moves it back.

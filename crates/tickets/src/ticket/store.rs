@@ -36,20 +36,6 @@ pub(crate) fn find_row(conn: &mut Conn, reach: &Reach, id: &str) -> Result<Ticke
         .ok_or(Error::NotFound { entity: ENTITY })
 }
 
-/// `id` names a ticket (reported at `field` otherwise), whoever may see
-/// it: for records of other domains that point at tickets (interactions). A
-/// malformed id is left to the caller's own validation.
-pub fn ensure_exists(conn: &mut Conn, field: &str, id: &str) -> Result<()> {
-    if !ids::is_valid_id(id) {
-        return Ok(());
-    }
-    let found: Option<String> = tickets::table.filter(tickets::id.eq(id)).select(tickets::id).first(conn).optional()?;
-    match found {
-        Some(_) => Ok(()),
-        None => Err(Error::invalid(field, "not_found", format!("ticket {id} does not exist"))),
-    }
-}
-
 /// Ticket rows as the API shows them, custom fields read in one query.
 pub(crate) fn responses(conn: &mut Conn, rows: Vec<TicketRow>) -> Result<Vec<TicketResponse>> {
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();

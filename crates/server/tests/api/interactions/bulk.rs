@@ -28,6 +28,10 @@ async fn a_mixed_batch_stores_the_good_items_and_reports_each_one() {
     future["occurred_at"] = json!("2999-01-01T00:00:00Z");
     let mut fax = call(&ada, &motors);
     fax["channel"] = json!("fax");
+    let mut ghost_lead = call(&ada, &motors);
+    ghost_lead["lead_id"] = json!("0193b0e2-5b7e-7c3a-9a53-2f4c1d0e9a12");
+    let mut ghost_ticket = call(&ada, &motors);
+    ghost_ticket["ticket_id"] = json!("0193b0e2-5b7e-7c3a-9a53-2f4c1d0e9a13");
     let items = json!([
         categorised,                                  // 0 created, by rule
         with_external(call(&ada, &motors), "c-0"),    // 1 duplicate of the stored one
@@ -38,6 +42,8 @@ async fn a_mixed_batch_stores_the_good_items_and_reports_each_one() {
         {"channel": "sms", "direction": "outbound", "occurred_at": "2026-11-20T10:00:00Z", "colour": 1}, // 6 unknown field
         42,                                           // 7 not an object
         call(&ada, &motors),                          // 8 created
+        ghost_lead,                                   // 9 invalid: no such lead
+        ghost_ticket,                                 // 10 invalid: no such ticket
     ]);
 
     let reply = app.post("/api/v1/interactions/bulk", json!({"items": items})).await;
@@ -47,13 +53,25 @@ async fn a_mixed_batch_stores_the_good_items_and_reports_each_one() {
     let statuses: Vec<&str> = results.iter().map(|r| r["status"].as_str().unwrap_or_default()).collect();
     assert_eq!(
         statuses,
-        ["created", "duplicate", "invalid", "invalid", "duplicate", "invalid", "invalid", "invalid", "created"]
+        [
+            "created",
+            "duplicate",
+            "invalid",
+            "invalid",
+            "duplicate",
+            "invalid",
+            "invalid",
+            "invalid",
+            "created",
+            "invalid",
+            "invalid"
+        ]
     );
     let indexes: Vec<u64> = results.iter().map(|r| r["index"].as_u64().unwrap_or(99)).collect();
-    assert_eq!(indexes, (0..9).collect::<Vec<u64>>());
+    assert_eq!(indexes, (0..11).collect::<Vec<u64>>());
     assert_eq!(
         (reply.body["created"].clone(), reply.body["duplicates"].clone(), reply.body["invalid"].clone()),
-        (json!(2), json!(2), json!(5))
+        (json!(2), json!(2), json!(7))
     );
     assert_eq!(results[1]["id"], stored.as_str());
     assert_eq!(results[4]["id"], results[0]["id"]);
@@ -63,6 +81,8 @@ async fn a_mixed_batch_stores_the_good_items_and_reports_each_one() {
     assert_eq!(error(5), (json!("customer_id"), json!("not_found")));
     assert_eq!(error(6), (json!("colour"), json!("unknown_field")));
     assert_eq!(error(7).1, json!("invalid_type"));
+    assert_eq!(error(9), (json!("lead_id"), json!("not_found")));
+    assert_eq!(error(10), (json!("ticket_id"), json!("not_found")));
     assert!(results[0].get("errors").is_none());
 
     assert_eq!(app.count("interactions"), 3);
