@@ -215,6 +215,19 @@ fn pauses_stop_the_clock() {
 }
 
 #[test]
+fn a_pause_with_no_end_has_no_due_time() {
+    // A ticket pending since Monday 10:00 Lagos (UTC+1), its clock's pause
+    // still open: the deadline waits, and nothing overflows past the end of
+    // time in a zone east of UTC.
+    let cal = lagos_branch();
+    let start = local(LAGOS, "2026-11-23 09:00");
+    let open_ended = [(local(LAGOS, "2026-11-23 10:00"), chrono::DateTime::<chrono::Utc>::MAX_UTC)];
+    assert_eq!(cal.add_excluding(start, h(4), &open_ended), None);
+    // A deadline before the pause began stands.
+    assert_eq!(cal.add_excluding(start, Duration::minutes(30), &open_ended), Some(local(LAGOS, "2026-11-23 09:30")));
+}
+
+#[test]
 fn segments_explain_nights_weekends_and_holidays() {
     let cal = lagos_branch();
     let (from, to) = (local(LAGOS, "2026-09-30 16:00"), local(LAGOS, "2026-10-02 10:00"));

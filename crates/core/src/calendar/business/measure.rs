@@ -104,6 +104,12 @@ impl BusinessCalendar {
                 remaining -= available;
             }
             cursor = cursor.max(pause_end);
+            // A pause with no end yet (a ticket waiting on the customer)
+            // swallows the rest: no due time. Going on would ask `add` for a
+            // day past the end of time, which overflows in a zone east of UTC.
+            if cursor == DateTime::<Utc>::MAX_UTC {
+                return None;
+            }
         }
         self.add(cursor, remaining)
     }
