@@ -17,7 +17,7 @@ use rapport_tickets::queue::{rules as routing, store as queues};
 use rapport_tickets::sla::policy::{self, CreateSlaPolicy, SlaPolicyListQuery};
 use rapport_tickets::{CategoryKind, Priority};
 
-const QUEUE: &str = "Motors after-sales";
+pub(super) const QUEUE: &str = "Motors after-sales";
 
 fn user(conn: &mut Conn, email: &str) -> Result<String> {
     users::find_by_email(conn, email)?
@@ -87,10 +87,16 @@ pub(super) fn demo_desk(conn: &mut Conn, ctx: &WriteContext, motors: &str) -> Re
 
     let queues_now = queues::list(conn, &everything, &QueueListQuery { division_id: Some(motors.to_owned()) })?;
     if !queues_now.iter().any(|q| q.name == QUEUE) {
-        let members = vec![
-            Member { user_id: user(conn, "service@demo.rapport.test")?, role: MemberRole::Agent, active: true },
-            Member { user_id: user(conn, "manager@demo.rapport.test")?, role: MemberRole::Manager, active: true },
-        ];
+        let mut members = Vec::new();
+        for email in ["service@demo.rapport.test", "service.ikeja@demo.rapport.test", "service.desk@demo.rapport.test"]
+        {
+            members.push(Member { user_id: user(conn, email)?, role: MemberRole::Agent, active: true });
+        }
+        members.push(Member {
+            user_id: user(conn, "manager@demo.rapport.test")?,
+            role: MemberRole::Manager,
+            active: true,
+        });
         let input = CreateQueue {
             division_id: motors.to_owned(),
             name: QUEUE.to_owned(),

@@ -31,6 +31,8 @@ const DEMO_USERS: &[(&str, &str, Role, bool, Option<&str>)] = &[
     ("sales.vi@demo.rapport.test", "Demo Sales Rep (Victoria Island)", Role::SalesRep, true, Some("MOT-VI")),
     ("sales.ikeja@demo.rapport.test", "Demo Sales Rep (Ikeja)", Role::SalesRep, true, Some("MOT-IK")),
     ("service@demo.rapport.test", "Demo Service Agent", Role::ServiceAgent, true, Some("MOT-IK")),
+    ("service.ikeja@demo.rapport.test", "Demo Service Agent (Ikeja)", Role::ServiceAgent, true, Some("MOT-IK")),
+    ("service.desk@demo.rapport.test", "Demo Service Agent (desk)", Role::ServiceAgent, true, Some("MOT-IK")),
     ("callcenter@demo.rapport.test", "Demo Call Centre Agent", Role::CallCenterAgent, false, None),
     ("analyst@demo.rapport.test", "Demo Analyst", Role::Analyst, false, None),
     ("erp@demo.rapport.test", "Oracle ERP integration", Role::Integration, false, None),
