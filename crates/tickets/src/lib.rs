@@ -12,6 +12,7 @@
 
 pub mod category;
 pub mod csat;
+pub mod demo;
 pub mod handle_time;
 pub mod kinds;
 pub mod queue;

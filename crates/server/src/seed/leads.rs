@@ -30,7 +30,7 @@ pub(super) fn demo_leads(conn: &mut Conn, ctx: &WriteContext, motors: &str) -> R
 
 /// The demo customers in the order they were created (ids are UUIDv7), so
 /// which lead links to which customer is the same on every run.
-fn demo_customers(conn: &mut Conn) -> Result<Vec<DemoCustomer>> {
+pub(super) fn demo_customers(conn: &mut Conn) -> Result<Vec<DemoCustomer>> {
     let mut out = Vec::new();
     let mut cursor = None;
     loop {

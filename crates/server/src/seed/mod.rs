@@ -4,6 +4,7 @@
 mod customers;
 mod desk;
 mod leads;
+mod tickets;
 
 use chrono::NaiveDate;
 use diesel::Connection as _;
@@ -161,6 +162,7 @@ pub fn demo(db: &Db) -> Result<()> {
         customers::demo_customers(conn, &ctx, &places)?;
         leads::demo_leads(conn, &ctx, &motors)?;
         desk::demo_desk(conn, &ctx, &motors)?;
+        tickets::demo_tickets(conn, &motors, &service_branch)?;
         Ok(())
     })
 }

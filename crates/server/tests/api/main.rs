@@ -8,6 +8,7 @@ mod calendars;
 mod conventions;
 mod custom_fields;
 mod customers;
+mod demo_tickets;
 mod divisions;
 mod intake;
 mod interactions;

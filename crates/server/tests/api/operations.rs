@@ -75,6 +75,8 @@ async fn demo_data_loads_once() {
     let queues = app.get("/api/v1/ticket-queues").await.body["data"].clone();
     assert_eq!(queues.as_array().map(Vec::len), Some(1));
     assert_eq!(app.get("/api/v1/ticket-routing-rules").await.body["data"].as_array().map(Vec::len), Some(1));
+    let queue_id = queues[0]["id"].as_str().expect("queue id");
+    crate::demo_tickets::demo_tickets_are_consistent(&app, divisions[0]["id"].as_str().expect("id"), queue_id).await;
     // A Motors ticket lands in the after-sales queue with an agent and an SLA.
     let category = app.get("/api/v1/ticket-categories").await.body["data"][1]["id"].clone();
     let body = serde_json::json!({"division_id": divisions[0]["id"], "category_id": category, "channel": "call",
