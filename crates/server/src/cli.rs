@@ -52,6 +52,11 @@ enum Command {
         /// Motors division (needs --demo), for benchmarks.
         #[arg(long, value_name = "N")]
         synthetic_leads: Option<u64>,
+        /// This many synthetic tickets with five comments, a status history
+        /// and an SLA clock each, in the demo after-sales queue (needs
+        /// --demo), for benchmarks.
+        #[arg(long, value_name = "N")]
+        synthetic_tickets: Option<u64>,
     },
     /// Run the service desk's sweep once (SLA warnings and breach notices,
     /// closing resolved tickets), for a scheduler when servers run with
@@ -99,9 +104,22 @@ pub fn main() -> ExitCode {
             init_logging(LogFormat::Pretty, "info");
             open(&args).map(|_| ())
         }
-        Command::Seed { database, demo, synthetic_branches, synthetic_customers, synthetic_leads } => {
+        Command::Seed {
+            database,
+            demo,
+            synthetic_branches,
+            synthetic_customers,
+            synthetic_leads,
+            synthetic_tickets,
+        } => {
             init_logging(LogFormat::Pretty, "info");
-            seed_command(&database, demo, synthetic_branches, synthetic_customers, synthetic_leads)
+            let synthetic = Synthetic {
+                branches: synthetic_branches,
+                customers: synthetic_customers,
+                leads: synthetic_leads,
+                tickets: synthetic_tickets,
+            };
+            seed_command(&database, demo, &synthetic)
         }
         Command::User(UserCommand::Create { database, email, name, role, division }) => {
             init_logging(LogFormat::Pretty, "warn");
@@ -140,16 +158,19 @@ pub fn openapi_json() -> Result<String, String> {
     crate::openapi_spec().to_pretty_json().map_err(|e| e.to_string())
 }
 
-fn seed_command(
-    database: &DatabaseArgs,
-    demo: bool,
-    synthetic_branches: Option<u32>,
-    synthetic_customers: Option<u64>,
-    synthetic_leads: Option<u64>,
-) -> Result<(), String> {
-    if !demo && synthetic_branches.is_none() && synthetic_customers.is_none() && synthetic_leads.is_none() {
-        return Err("nothing to seed: pass --demo, --synthetic-branches N, --synthetic-customers N \
-                    and/or --synthetic-leads N"
+/// How much synthetic data `seed` writes.
+struct Synthetic {
+    branches: Option<u32>,
+    customers: Option<u64>,
+    leads: Option<u64>,
+    tickets: Option<u64>,
+}
+
+fn seed_command(database: &DatabaseArgs, demo: bool, synthetic: &Synthetic) -> Result<(), String> {
+    let Synthetic { branches, customers, leads, tickets } = *synthetic;
+    if !demo && branches.is_none() && customers.is_none() && leads.is_none() && tickets.is_none() {
+        return Err("nothing to seed: pass --demo, --synthetic-branches N, --synthetic-customers N, \
+                    --synthetic-leads N and/or --synthetic-tickets N"
             .to_owned());
     }
     let db = open(database)?;
@@ -157,17 +178,21 @@ fn seed_command(
         seed::demo(&db).map_err(|e| format!("demo data: {e}"))?;
         tracing::info!("demo data loaded");
     }
-    if let Some(n) = synthetic_branches {
+    if let Some(n) = branches {
         seed::synthetic_branches(&db, n).map_err(|e| format!("synthetic data: {e}"))?;
         tracing::info!(branches = n, "synthetic data loaded");
     }
-    if let Some(n) = synthetic_customers {
+    if let Some(n) = customers {
         seed::synthetic_customers(&db, n).map_err(|e| format!("synthetic customers: {e}"))?;
         tracing::info!(customers = n, "synthetic customers loaded");
     }
-    if let Some(n) = synthetic_leads {
+    if let Some(n) = leads {
         seed::synthetic_leads(&db, n).map_err(|e| format!("synthetic leads: {e}"))?;
         tracing::info!(leads = n, "synthetic leads loaded");
+    }
+    if let Some(n) = tickets {
+        seed::synthetic_tickets(&db, n).map_err(|e| format!("synthetic tickets: {e}"))?;
+        tracing::info!(tickets = n, "synthetic tickets loaded");
     }
     Ok(())
 }

@@ -18,6 +18,7 @@ pub mod kinds;
 pub mod queue;
 pub mod sla;
 pub mod sweep;
+pub mod synthetic;
 pub mod ticket;
 
 pub use kinds::{CategoryKind, Priority, TicketChannel, TicketStatus};

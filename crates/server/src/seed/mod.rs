@@ -265,6 +265,54 @@ pub fn synthetic_leads(db: &Db, count: u64) -> Result<()> {
     rapport_leads::synthetic::generate(&mut conn, &setup, count)
 }
 
+/// Creates `count` synthetic tickets (five comments, a status history and
+/// an SLA clock each) in the demo Motors division at Ikeja, in the demo
+/// after-sales queue, assigned in turn to its agents, for benchmarks. Needs
+/// the demo data.
+pub fn synthetic_tickets(db: &Db, count: u64) -> Result<()> {
+    let mut conn = db.write()?;
+    let needs_demo = |what: &str| Error::Internal(format!("synthetic tickets need the demo {what}: seed --demo too"));
+    let query = DivisionListQuery { code: Some("MOT".to_owned()), ..Default::default() };
+    let motors = divisions::list(&mut conn, &query)?.items.into_iter().next().ok_or_else(|| needs_demo("division"))?.id;
+    let branch_query = BranchListQuery { q: Some("MOT-IK".to_owned()), ..Default::default() };
+    let branch = branches::list(&mut conn, &branch_query)?
+        .items
+        .into_iter()
+        .find(|b| b.code == "MOT-IK")
+        .ok_or_else(|| needs_demo("branch"))?
+        .id;
+    let queue = rapport_tickets::queue::store::list(
+        &mut conn,
+        &rapport_core::principal::Reach::everything(),
+        &rapport_tickets::queue::api::QueueListQuery { division_id: Some(motors.clone()) },
+    )?
+    .into_iter()
+    .find(|q| q.name == desk::QUEUE)
+    .ok_or_else(|| needs_demo("queue"))?;
+    let agent_ids: Vec<String> = queue
+        .members
+        .iter()
+        .filter(|m| m.active && m.role == rapport_tickets::queue::api::MemberRole::Agent)
+        .map(|m| m.user_id.clone())
+        .collect();
+    let categories = rapport_tickets::category::list(
+        &mut conn,
+        &rapport_tickets::category::TicketCategoryListQuery { include_archived: Some(false) },
+    )?;
+    let category_ids: Vec<String> = categories.into_iter().map(|c| c.id).collect();
+    let setup = rapport_tickets::synthetic::Setup {
+        division_id: &motors,
+        branch_id: &branch,
+        queue_id: &queue.id,
+        agent_ids: &agent_ids,
+        category_ids: &category_ids,
+        now: chrono::Utc::now().naive_utc(),
+    };
+    rapport_tickets::synthetic::generate(&mut conn, &setup, count, |written| {
+        tracing::info!(tickets = written, of = count, "synthetic tickets written");
+    })
+}
+
 /// Creates `count` synthetic branches in divisions of 50, for benchmarks.
 pub fn synthetic_branches(db: &Db, count: u32) -> Result<()> {
     let mut conn = db.write()?;
