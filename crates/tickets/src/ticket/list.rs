@@ -131,20 +131,31 @@ fn sla_view(view: SlaView, within: Option<i64>) -> Result<TicketCondition> {
     let now = time::now();
     let horizon = now + chrono::Duration::minutes(minutes);
     Ok(match view {
-        SlaView::AtRisk => Box::new(
-            tickets::id.eq_any(
+        // One subquery per deadline, each a range on its partial index: with
+        // the two ranges OR-ed in one subquery, SQLite scanned every running
+        // clock (34 ms at 200k tickets, against 1–5 ms for the two ranges).
+        SlaView::AtRisk => {
+            let unbreached = || {
                 ticket_slas::table
                     .filter(ticket_slas::clock.eq("running"))
                     .filter(ticket_slas::response_breached.eq(false))
                     .filter(ticket_slas::resolution_breached.eq(false))
-                    .filter(
-                        ticket_slas::resolution_due_at.between(now, horizon).or(ticket_slas::response_met_at
-                            .is_null()
-                            .and(ticket_slas::first_response_due_at.between(now, horizon))),
+            };
+            Box::new(
+                tickets::id
+                    .eq_any(
+                        unbreached()
+                            .filter(ticket_slas::resolution_due_at.between(now, horizon))
+                            .select(ticket_slas::ticket_id),
                     )
-                    .select(ticket_slas::ticket_id),
-            ),
-        ),
+                    .or(tickets::id.eq_any(
+                        unbreached()
+                            .filter(ticket_slas::response_met_at.is_null())
+                            .filter(ticket_slas::first_response_due_at.between(now, horizon))
+                            .select(ticket_slas::ticket_id),
+                    )),
+            )
+        }
         SlaView::Breached => Box::new(
             tickets::id.eq_any(
                 ticket_slas::table
