@@ -469,3 +469,67 @@ async fn a_customer_calling_about_an_answered_ticket_rearms_the_response_clock()
     let due: chrono::DateTime<Utc> = rearmed["first_response_due_at"].as_str().expect("due").parse().expect("instant");
     assert!((due - (at + Duration::minutes(60))).num_seconds().abs() <= 1, "{due}");
 }
+
+#[actix_web::test]
+async fn a_held_ticket_on_a_lagos_calendar_explains_its_sla_and_resolving_answers_the_customer() {
+    use rapport_core::db::schema::{ticket_status_history, tickets};
+    let app = TestApp::new().await;
+    let hours: Vec<Value> = ["monday", "tuesday", "wednesday", "thursday", "friday"]
+        .iter()
+        .map(|d| json!({"weekday": d, "start": "08:00", "end": "17:00"}))
+        .collect();
+    let cal = app
+        .post("/api/v1/calendars", json!({"name": "Lagos", "time_zone": "Africa/Lagos", "working_hours": hours}))
+        .await;
+    assert_eq!(cal.status, StatusCode::CREATED, "{:?}", cal.body);
+    let motors =
+        app.post("/api/v1/divisions", json!({"code": "MOT", "name": "Motors", "calendar_id": cal.id()})).await.id();
+    let power = division(&app, "PWR", "Power").await;
+    let policy = json!({"priority": "normal", "first_response_minutes": 60, "resolution_minutes": 2400});
+    assert_eq!(app.post("/api/v1/sla-policies", policy).await.status, StatusCode::CREATED);
+    let cat = category(&app, "Service").await;
+
+    // On hold east of UTC: the open-ended pause has no end to add to.
+    let held = new_ticket(&app, &motors, &cat).await["id"].as_str().expect("id").to_owned();
+    assert_eq!(set_status(&app, &held, "pending").await.status, StatusCode::OK);
+    let explained = app.get(&format!("/api/v1/tickets/{held}/sla")).await;
+    assert_eq!(explained.status, StatusCode::OK, "{:?}", explained.body);
+    assert_eq!(app.get(&format!("/api/v1/tickets/{held}")).await.body["sla"]["clock"], "paused");
+
+    // Settled on the call that logged it, without a written reply: read hours
+    // later, the response is not breached.
+    let settled = new_ticket(&app, &power, &cat).await["id"].as_str().expect("id").to_owned();
+    assert_eq!(set_status(&app, &settled, "resolved").await.status, StatusCode::OK);
+    {
+        let mut conn = app.db().write().expect("conn");
+        let earlier = |t: chrono::NaiveDateTime| t - Duration::hours(3);
+        let (created, resolved): (chrono::NaiveDateTime, Option<chrono::NaiveDateTime>) = tickets::table
+            .find(&settled)
+            .select((tickets::created_at, tickets::resolved_at))
+            .first(&mut conn)
+            .expect("ticket");
+        diesel::update(tickets::table.find(&settled))
+            .set((tickets::created_at.eq(earlier(created)), tickets::resolved_at.eq(resolved.map(earlier))))
+            .execute(&mut conn)
+            .expect("backdate");
+        diesel::update(ticket_slas::table.find(&settled))
+            .set(ticket_slas::response_started_at.eq(earlier(created)))
+            .execute(&mut conn)
+            .expect("backdate");
+        let history: Vec<(String, chrono::NaiveDateTime)> = ticket_status_history::table
+            .filter(ticket_status_history::ticket_id.eq(&settled))
+            .select((ticket_status_history::id, ticket_status_history::changed_at))
+            .load(&mut conn)
+            .expect("history");
+        for (id, at) in history {
+            diesel::update(ticket_status_history::table.find(id))
+                .set(ticket_status_history::changed_at.eq(earlier(at)))
+                .execute(&mut conn)
+                .expect("backdate");
+        }
+    }
+    let closed = set_status(&app, &settled, "closed").await;
+    assert_eq!(closed.status, StatusCode::OK, "{:?}", closed.body);
+    assert_eq!(closed.body["sla"]["response_breached"], false, "{}", closed.body["sla"]);
+    assert_eq!(closed.body["sla"]["resolution_breached"], false);
+}

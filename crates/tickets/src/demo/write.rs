@@ -62,11 +62,9 @@ fn outcome(p: &Plan) -> Outcome {
                 match to {
                     TicketStatus::Resolved => {
                         o.resolved_at = Some(step.at);
-                        // Touches as `docs/metrics.md` counts them with handle
-                        // time: replies plus logged calls. The stories log calls
-                        // only where both readings give the same flag.
-                        #[allow(clippy::useless_conversion, reason = "i32 today, i64 once calls count as touches")]
-                        let touches = (o.replies + o.calls).into();
+                        // Touches as `docs/metrics.md` counts them: public
+                        // replies plus calls logged with a duration.
+                        let touches = i64::from(o.replies + o.calls);
                         o.fcr = Some(first_contact(touches, o.reopen_count));
                         o.resolutions.push(step.at);
                     }

@@ -176,7 +176,10 @@ pub fn refresh(conn: &mut Conn, ticket_id: &str) -> Result<()> {
         (None, Some(due)) => now > due,
         (_, None) => false,
     };
-    let response_breached = sla.response_breached || late(sla.response_met_at, response_due);
+    // Resolving answers the customer too: a ticket settled without a
+    // written reply (on the call that logged it) owes no response after.
+    let responded = sla.response_met_at.or(if clock == Clock::Stopped { resolved_at } else { None });
+    let response_breached = sla.response_breached || late(responded, response_due);
     let resolution_breached = sla.resolution_breached || late(resolved_at, resolution_due);
     // When the warning share of each target is used up; a met response
     // needs no warning.
