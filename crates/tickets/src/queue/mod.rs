@@ -12,30 +12,34 @@ use rapport_core::{Error, Result};
 
 use crate::kinds::TicketChannel;
 
-/// The queue a new ticket goes to and the agent it is given to: `explicit`
-/// (a live queue of the division) or the routing rules' pick; the agent by
-/// the queue's assignment unless `assignee` is already chosen.
-pub(crate) fn route(
+/// The queue a new ticket goes to: `explicit` (a live queue of the
+/// division) or the routing rules' pick. Reads only.
+pub(crate) fn destination(
     conn: &mut Conn,
     division_id: &str,
     category_id: &str,
     channel: TicketChannel,
     explicit: Option<&str>,
-    assignee: Option<&str>,
-) -> Result<(Option<String>, Option<String>)> {
-    let queue_id = match explicit {
-        Some(q) => Some(live_queue_of(conn, division_id, q)?),
-        None => rules::queue_for(conn, division_id, category_id, channel)?,
-    };
-    let Some(queue_id) = queue_id else { return Ok((None, assignee.map(str::to_owned))) };
-    let assignee = match assignee {
-        Some(a) => Some(a.to_owned()),
-        None => {
-            let queue = store::find_row(conn, &Reach::everything(), &queue_id)?;
-            assign::pick(conn, &queue)?
+) -> Result<Option<String>> {
+    match explicit {
+        Some(q) => Ok(Some(live_queue_of(conn, division_id, q)?)),
+        None => rules::queue_for(conn, division_id, category_id, channel),
+    }
+}
+
+/// The agent a new ticket in `queue_id` is given to: `assignee` when
+/// already chosen, else by the queue's assignment. A round-robin turn is
+/// an update of the queue's cursor row, locked until commit on PostgreSQL:
+/// creates call this as late as they can.
+pub(crate) fn assignee_in(conn: &mut Conn, queue_id: Option<&str>, assignee: Option<&str>) -> Result<Option<String>> {
+    match (queue_id, assignee) {
+        (_, Some(a)) => Ok(Some(a.to_owned())),
+        (None, None) => Ok(None),
+        (Some(queue_id), None) => {
+            let queue = store::find_row(conn, &Reach::everything(), queue_id)?;
+            assign::pick(conn, &queue)
         }
-    };
-    Ok((Some(queue_id), assignee))
+    }
 }
 
 /// `queue_id` is a live queue of `division_id` (reported at `queue_id`).

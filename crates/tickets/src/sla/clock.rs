@@ -38,6 +38,8 @@ pub(crate) struct SlaRow {
     pub resolution_breached: bool,
     pub response_warned_at: Option<NaiveDateTime>,
     pub resolution_warned_at: Option<NaiveDateTime>,
+    pub response_warn_at: Option<NaiveDateTime>,
+    pub resolution_warn_at: Option<NaiveDateTime>,
 }
 
 /// Whether the SLA clock runs.
@@ -105,24 +107,26 @@ fn minutes(m: i32) -> Duration {
     Duration::minutes(i64::from(m))
 }
 
-/// Starts the clock of a ticket just logged, if a policy applies to its
-/// division and priority.
-pub(crate) fn start(
+/// The clock a ticket logged at `created_at` will start with, if a policy
+/// applies to its division and priority: the policy's targets, the
+/// branch's calendar and the first deadlines. Reads only, so that the
+/// creating transaction can do it before it takes its locks.
+pub(crate) fn plan(
     conn: &mut Conn,
-    ticket_id: &str,
     division_id: &str,
     branch_id: Option<&str>,
     priority: Priority,
-) -> Result<()> {
+    created_at: NaiveDateTime,
+) -> Result<Option<SlaRow>> {
     let Some(policy) = policy::for_ticket(conn, division_id, priority)? else {
-        return Ok(());
+        return Ok(None);
     };
-    let created_at: NaiveDateTime =
-        tickets::table.filter(tickets::id.eq(ticket_id)).select(tickets::created_at).first(conn)?;
-    let row = SlaRow {
-        ticket_id: ticket_id.to_owned(),
+    let calendar_id = effective_calendar_id(conn, branch_id, division_id)?;
+    let cal = calendar(conn, calendar_id.as_deref())?;
+    let mut row = SlaRow {
+        ticket_id: String::new(),
         sla_policy_id: policy.id,
-        calendar_id: effective_calendar_id(conn, branch_id, division_id)?,
+        calendar_id,
         first_response_minutes: policy.first_response_minutes,
         resolution_minutes: policy.resolution_minutes,
         warn_percent: policy.warn_percent,
@@ -135,9 +139,47 @@ pub(crate) fn start(
         resolution_breached: false,
         response_warned_at: None,
         resolution_warned_at: None,
+        response_warn_at: None,
+        resolution_warn_at: None,
     };
+    let due = Deadlines::of(&cal, &row, time::utc(created_at), &[]);
+    row.first_response_due_at = due.response.map(time::stored);
+    row.resolution_due_at = due.resolution.map(time::stored);
+    row.response_warn_at = due.response_warning.map(time::stored);
+    row.resolution_warn_at = due.resolution_warning.map(time::stored);
+    Ok(Some(row))
+}
+
+/// Starts the [`plan`]ned clock of ticket `ticket_id`, just inserted.
+pub(crate) fn start(conn: &mut Conn, ticket_id: &str, planned: SlaRow) -> Result<()> {
+    let row = SlaRow { ticket_id: ticket_id.to_owned(), ..planned };
     diesel::insert_into(ticket_slas::table).values(&row).execute(conn)?;
-    refresh(conn, ticket_id)
+    Ok(())
+}
+
+/// A clock's deadlines and the instants its warning shares are used up,
+/// with `pauses` taken out; a met response has neither.
+struct Deadlines {
+    response: Option<DateTime<Utc>>,
+    resolution: Option<DateTime<Utc>>,
+    response_warning: Option<DateTime<Utc>>,
+    resolution_warning: Option<DateTime<Utc>>,
+}
+
+impl Deadlines {
+    fn of(cal: &BusinessCalendar, sla: &SlaRow, created_at: DateTime<Utc>, pauses: &[Pause]) -> Deadlines {
+        let response_start = time::utc(sla.response_started_at);
+        let response_warning = match sla.response_met_at {
+            Some(_) => None,
+            None => cal.add_excluding(response_start, share(sla.first_response_minutes, sla.warn_percent), pauses),
+        };
+        Deadlines {
+            response: cal.add_excluding(response_start, minutes(sla.first_response_minutes), pauses),
+            resolution: cal.add_excluding(created_at, minutes(sla.resolution_minutes), pauses),
+            response_warning,
+            resolution_warning: cal.add_excluding(created_at, share(sla.resolution_minutes, sla.warn_percent), pauses),
+        }
+    }
 }
 
 fn load(conn: &mut Conn, ticket_id: &str) -> Result<Option<SlaRow>> {
@@ -168,9 +210,7 @@ pub fn refresh(conn: &mut Conn, ticket_id: &str) -> Result<()> {
     }
     let cal = calendar(conn, sla.calendar_id.as_deref())?;
     let now = Utc::now();
-    let response_due =
-        cal.add_excluding(time::utc(sla.response_started_at), minutes(sla.first_response_minutes), &pauses);
-    let resolution_due = cal.add_excluding(time::utc(created_at), minutes(sla.resolution_minutes), &pauses);
+    let due = Deadlines::of(&cal, &sla, time::utc(created_at), &pauses);
     let late = |done: Option<NaiveDateTime>, due: Option<DateTime<Utc>>| match (done, due) {
         (Some(done), Some(due)) => time::utc(done) > due,
         (None, Some(due)) => now > due,
@@ -179,29 +219,17 @@ pub fn refresh(conn: &mut Conn, ticket_id: &str) -> Result<()> {
     // Resolving answers the customer too: a ticket settled without a
     // written reply (on the call that logged it) owes no response after.
     let responded = sla.response_met_at.or(if clock == Clock::Stopped { resolved_at } else { None });
-    let response_breached = sla.response_breached || late(responded, response_due);
-    let resolution_breached = sla.resolution_breached || late(resolved_at, resolution_due);
-    // When the warning share of each target is used up; a met response
-    // needs no warning.
-    let response_warn = match sla.response_met_at {
-        Some(_) => None,
-        None => cal.add_excluding(
-            time::utc(sla.response_started_at),
-            share(sla.first_response_minutes, sla.warn_percent),
-            &pauses,
-        ),
-    };
-    let resolution_warn =
-        cal.add_excluding(time::utc(created_at), share(sla.resolution_minutes, sla.warn_percent), &pauses);
+    let response_breached = sla.response_breached || late(responded, due.response);
+    let resolution_breached = sla.resolution_breached || late(resolved_at, due.resolution);
     diesel::update(ticket_slas::table.filter(ticket_slas::ticket_id.eq(ticket_id)))
         .set((
             ticket_slas::clock.eq(clock.as_str()),
-            ticket_slas::first_response_due_at.eq(response_due.map(time::stored)),
-            ticket_slas::resolution_due_at.eq(resolution_due.map(time::stored)),
+            ticket_slas::first_response_due_at.eq(due.response.map(time::stored)),
+            ticket_slas::resolution_due_at.eq(due.resolution.map(time::stored)),
             ticket_slas::response_breached.eq(response_breached),
             ticket_slas::resolution_breached.eq(resolution_breached),
-            ticket_slas::response_warn_at.eq(response_warn.map(time::stored)),
-            ticket_slas::resolution_warn_at.eq(resolution_warn.map(time::stored)),
+            ticket_slas::response_warn_at.eq(due.response_warning.map(time::stored)),
+            ticket_slas::resolution_warn_at.eq(due.resolution_warning.map(time::stored)),
         ))
         .execute(conn)?;
     Ok(())

@@ -242,10 +242,15 @@ pub fn create(
     ensure_external_free(conn, external_source.as_deref(), external_id.as_deref())?;
     let custom =
         custom_field::validate(conn, Entity::Ticket, std::slice::from_ref(&division_id), &input.custom_fields, true)?;
-    let (queue_id, assignee_id) =
-        queue::route(conn, &division_id, &category_id, input.channel, queue_id.as_deref(), assignee_id.as_deref())?;
-    let id = ids::new_id();
+    let queue_id = queue::destination(conn, &division_id, &category_id, input.channel, queue_id.as_deref())?;
+    let priority = input.priority.unwrap_or(Priority::Normal);
     let now = time::now();
+    let clock = sla::clock::plan(conn, &division_id, branch_id.as_deref(), priority, now)?;
+    // The two row locks of a create, the queue's turn and the division's
+    // number, are taken last: on PostgreSQL they are held until commit and
+    // make concurrent creates in a queue wait on each other.
+    let assignee_id = queue::assignee_in(conn, queue_id.as_deref(), assignee_id.as_deref())?;
+    let id = ids::new_id();
     let row = TicketRow {
         id: id.clone(),
         number: next_number(conn, &division_id)?,
@@ -256,7 +261,7 @@ pub fn create(
         asset_id,
         lead_id: None,
         category_id,
-        priority: input.priority.unwrap_or(Priority::Normal).as_str().to_owned(),
+        priority: priority.as_str().to_owned(),
         channel: input.channel.as_str().to_owned(),
         subject,
         description,
@@ -278,13 +283,9 @@ pub fn create(
     };
     diesel::insert_into(tickets::table).values(&row).execute(conn)?;
     record_status(conn, &id, None, TicketStatus::New, actor(reach), now)?;
-    sla::clock::start(
-        conn,
-        &id,
-        &row.division_id,
-        row.branch_id.as_deref(),
-        input.priority.unwrap_or(Priority::Normal),
-    )?;
+    if let Some(clock) = clock {
+        sla::clock::start(conn, &id, clock)?;
+    }
     custom_field::store(conn, &id, &custom)?;
     let created = reload(conn, &id)?;
     audit::record(conn, ctx, ENTITY, &id, Action::Created, None, Some(&created))?;
