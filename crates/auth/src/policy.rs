@@ -67,11 +67,13 @@ pub enum Resource {
     SlaPolicies,
     /// `/ticket-queues` and `/ticket-routing-rules`.
     TicketQueues,
+    /// `/events`: the change feed (every record of every division).
+    Events,
 }
 
 impl Resource {
     /// Every resource, in table order.
-    pub const ALL: [Resource; 27] = [
+    pub const ALL: [Resource; 28] = [
         Resource::Divisions,
         Resource::Branches,
         Resource::Calendars,
@@ -99,6 +101,7 @@ impl Resource {
         Resource::TicketCategories,
         Resource::SlaPolicies,
         Resource::TicketQueues,
+        Resource::Events,
     ];
 
     /// The name used in `docs/security.md`.
@@ -131,6 +134,7 @@ impl Resource {
             Resource::TicketCategories => "ticket_categories",
             Resource::SlaPolicies => "sla_policies",
             Resource::TicketQueues => "ticket_queues",
+            Resource::Events => "events",
         }
     }
 
@@ -156,6 +160,7 @@ impl Resource {
             Resource::Tickets | Resource::TicketCategories | Resource::SlaPolicies | Resource::TicketQueues => {
                 "tickets"
             }
+            Resource::Events => "events",
         }
     }
 }
@@ -296,6 +301,7 @@ pub const MATRIX: &[Rule] = &[
     (Resource::TicketQueues, Operation::Create, [A, N, D, N, N, N, N, N]),
     (Resource::TicketQueues, Operation::Update, [A, N, D, N, N, N, N, N]),
     (Resource::TicketQueues, Operation::Delete, [A, N, D, N, N, N, N, N]),
+    (Resource::Events,    Operation::Read,   [A, A, N, N, N, N, A, A]),
 ];
 
 /// The scope `role` has for `operation` on `resource`, if any.

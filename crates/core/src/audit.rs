@@ -129,6 +129,10 @@ pub fn record<T: Serialize>(
     before: Option<&T>,
     after: Option<&T>,
 ) -> Result<()> {
+    debug_assert!(
+        crate::change_feed::ENTITY_TYPES.contains(&entity_type),
+        "entity type `{entity_type}` is missing from change_feed::ENTITY_TYPES"
+    );
     let to_json = |v: Option<&T>| serde_json::to_value(v).map_err(|e| Error::Internal(e.to_string()));
     let before = to_json(before)?;
     let after = to_json(after)?;

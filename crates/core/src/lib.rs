@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod calendar;
+pub mod change_feed;
 pub mod db;
 mod error;
 pub mod idempotency;

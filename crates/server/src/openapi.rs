@@ -22,6 +22,7 @@ use utoipa::{Modify, OpenApi};
         (name = "users", description = "People and integration accounts"),
         (name = "api-keys", description = "API keys for integration accounts"),
         (name = "audit", description = "Who did what, when, from where"),
+        (name = "events", description = "The change feed: every change, in order, for ERP middleware"),
         (name = "org", description = "Divisions and branches"),
         (name = "calendars", description = "Business calendars: working hours and public holidays"),
         (name = "customers", description = "People and companies, contacts, consent, the 360° profile, search, merge, privacy"),

@@ -10,6 +10,7 @@ pub mod csat;
 pub mod custom_fields;
 pub mod customers;
 pub mod divisions;
+pub mod events;
 pub mod health;
 pub mod intake;
 pub mod interactions;
@@ -47,6 +48,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(api_keys::create_api_key)
         .service(api_keys::revoke_api_key)
         .service(audit::list_audit)
+        .service(events::read_events)
         .service(divisions::list_divisions)
         .service(divisions::create_division)
         .service(divisions::get_division)

@@ -10,6 +10,7 @@ mod custom_fields;
 mod customers;
 mod demo_tickets;
 mod divisions;
+mod events;
 mod intake;
 mod interactions;
 mod lead_conversion;

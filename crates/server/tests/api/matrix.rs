@@ -123,6 +123,7 @@ async fn endpoints(app: &TestApp, division_id: &str, n: usize) -> Vec<Endpoint> 
         ),
         endpoint(Method::DELETE, format!("/api/v1/api-keys/{key_id}"), None, ApiKeys, Delete),
         endpoint(Method::GET, "/api/v1/audit".into(), None, Audit, Read),
+        endpoint(Method::GET, "/api/v1/events".into(), None, Resource::Events, Read),
     ]
     .into_iter()
     .chain(crate::customers::matrix_endpoints(app, division_id, n).await)

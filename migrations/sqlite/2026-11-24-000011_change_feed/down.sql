@@ -1,0 +1,1 @@
+DROP INDEX change_events_entity_id_idx;
