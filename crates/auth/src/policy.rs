@@ -69,11 +69,13 @@ pub enum Resource {
     TicketQueues,
     /// `/events`: the change feed (every record of every division).
     Events,
+    /// `/tasks`: follow-up tasks.
+    Tasks,
 }
 
 impl Resource {
     /// Every resource, in table order.
-    pub const ALL: [Resource; 28] = [
+    pub const ALL: [Resource; 29] = [
         Resource::Divisions,
         Resource::Branches,
         Resource::Calendars,
@@ -102,6 +104,7 @@ impl Resource {
         Resource::SlaPolicies,
         Resource::TicketQueues,
         Resource::Events,
+        Resource::Tasks,
     ];
 
     /// The name used in `docs/security.md`.
@@ -135,6 +138,7 @@ impl Resource {
             Resource::SlaPolicies => "sla_policies",
             Resource::TicketQueues => "ticket_queues",
             Resource::Events => "events",
+            Resource::Tasks => "tasks",
         }
     }
 
@@ -161,6 +165,7 @@ impl Resource {
                 "tickets"
             }
             Resource::Events => "events",
+            Resource::Tasks => "tasks",
         }
     }
 }
@@ -302,6 +307,9 @@ pub const MATRIX: &[Rule] = &[
     (Resource::TicketQueues, Operation::Update, [A, N, D, N, N, N, N, N]),
     (Resource::TicketQueues, Operation::Delete, [A, N, D, N, N, N, N, N]),
     (Resource::Events,    Operation::Read,   [A, A, N, N, N, N, A, A]),
+    (Resource::Tasks,     Operation::Read,   [A, A, D, O, O, O, A, A]),
+    (Resource::Tasks,     Operation::Create, [A, A, D, O, O, O, N, A]),
+    (Resource::Tasks,     Operation::Update, [A, A, D, O, O, O, N, A]),
 ];
 
 /// The scope `role` has for `operation` on `resource`, if any.
@@ -333,6 +341,8 @@ pub const KEY_SCOPES: &[&str] = &[
     "leads:write",
     "tickets:read",
     "tickets:write",
+    "tasks:read",
+    "tasks:write",
     "events:read",
 ];
 

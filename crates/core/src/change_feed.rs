@@ -61,6 +61,7 @@ pub const ENTITY_TYPES: &[&str] = &[
     "service_record",
     "service_rule",
     "sla_policy",
+    "task",
     "ticket",
     "ticket_attachment",
     "ticket_category",

@@ -877,6 +877,34 @@ diesel::joinable!(intake_rate_windows -> intake_sources (source_id));
 diesel::joinable!(ticket_queue_members -> ticket_queues (queue_id));
 diesel::joinable!(ticket_queue_cursors -> ticket_queues (queue_id));
 diesel::joinable!(ticket_routing_rules -> ticket_queues (queue_id));
+diesel::table! {
+    tasks (id) {
+        id -> Text,
+        title -> Text,
+        kind -> Text,
+        priority -> Text,
+        status -> Text,
+        related_type -> Nullable<Text>,
+        related_id -> Nullable<Text>,
+        customer_id -> Nullable<Text>,
+        division_id -> Text,
+        branch_id -> Nullable<Text>,
+        assignee_id -> Text,
+        due_at -> Timestamp,
+        remind_at -> Nullable<Timestamp>,
+        notes -> Nullable<Text>,
+        outcome -> Nullable<Text>,
+        created_by -> Nullable<Text>,
+        rule_id -> Nullable<Text>,
+        completed_at -> Nullable<Timestamp>,
+        completed_by -> Nullable<Text>,
+        interaction_id -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(tickets -> ticket_categories (category_id));
 diesel::joinable!(tickets -> divisions (division_id));
 diesel::joinable!(ticket_slas -> tickets (ticket_id));
@@ -943,4 +971,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     ticket_comments,
     ticket_attachments,
     csat_surveys,
+    tasks,
 );

@@ -1,8 +1,7 @@
 //! The follow-up cadence: when an open lead is next due for contact, and
 //! which leads are overdue, due today or upcoming in the company's time zone.
 
-use chrono::{DateTime, Days, NaiveDateTime, TimeDelta, TimeZone, Utc};
-use chrono_tz::Tz;
+use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use diesel::prelude::*;
 use rapport_core::audit::{self, Action, WriteContext};
 use rapport_core::db::Conn;
@@ -23,27 +22,6 @@ pub(crate) fn next_after(
     stage_minutes: Option<i32>,
 ) -> Option<NaiveDateTime> {
     lead_minutes.or(stage_minutes).map(|m| from + TimeDelta::minutes(i64::from(m)))
-}
-
-/// The start of the company's day containing `now`, and of the next day,
-/// as stored UTC instants. Days are measured at local midnight, so a
-/// follow-up at 23:59 Lagos time is "today" even though it is the next day
-/// in UTC.
-pub fn day_bounds(tz: Tz, now: DateTime<Utc>) -> (NaiveDateTime, NaiveDateTime) {
-    let today = now.with_timezone(&tz).date_naive();
-    let tomorrow = today.checked_add_days(Days::new(1)).unwrap_or(today);
-    (local_midnight(tz, today), local_midnight(tz, tomorrow))
-}
-
-/// Midnight of `day` in `tz` as a stored UTC instant. Where a zone skips
-/// midnight (a daylight-saving jump), the day starts at its first instant.
-fn local_midnight(tz: Tz, day: chrono::NaiveDate) -> NaiveDateTime {
-    let naive = day.and_time(chrono::NaiveTime::MIN);
-    let local = tz
-        .from_local_datetime(&naive)
-        .earliest()
-        .or_else(|| tz.from_local_datetime(&(naive + TimeDelta::hours(1))).earliest());
-    local.map_or(naive, |l| time::stored(l.with_timezone(&Utc)))
 }
 
 /// Moves lead `lead_id`'s next follow-up forward after a contact at `at`
@@ -95,15 +73,6 @@ pub fn touch_follow_up(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn lagos_days_start_at_2300_utc() {
-        let tz: Tz = "Africa/Lagos".parse().expect("zone");
-        let now = Utc.with_ymd_and_hms(2026, 11, 23, 23, 30, 0).single().expect("instant");
-        let (start, end) = day_bounds(tz, now);
-        assert_eq!(start.to_string(), "2026-11-23 23:00:00");
-        assert_eq!(end.to_string(), "2026-11-24 23:00:00");
-    }
 
     #[test]
     fn lead_interval_beats_stage_interval() {

@@ -11,11 +11,11 @@ use rapport_core::{Error, FieldError, Result, phone, time, validate};
 use rapport_customers::custom_field::FieldFilter;
 
 use super::api::{FollowUpState, LeadListQuery, LeadResponse, LeadSort};
-use super::follow_up::day_bounds;
 use super::rows::LeadRow;
 use super::scope::{BoxedLeads, reachable};
 use super::store::responses;
 use crate::kinds::LeadStatus;
+use rapport_core::time::day_bounds;
 
 /// The clock and calendar day the follow-up lists are measured against.
 #[derive(Debug, Clone, Copy)]

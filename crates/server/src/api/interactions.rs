@@ -33,7 +33,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 /// Who is writing and what they may touch. The customers a caller may link
 /// come from their role's customer read scope, without an API key's
 /// `customers:read`: linking by id reveals nothing about the customer.
-fn author(caller: &Caller, operation: Operation) -> Result<Author, ApiError> {
+pub(crate) fn author(caller: &Caller, operation: Operation) -> Result<Author, ApiError> {
     let reach = caller.reach(Resource::Interactions, operation)?;
     let principal = &caller.principal;
     // A role without customer access reaches no customer (a branch scope

@@ -24,6 +24,7 @@ pub mod purchases;
 mod respond;
 pub mod service_records;
 pub mod sla_policies;
+pub mod tasks;
 pub mod ticket_categories;
 pub mod ticket_queues;
 pub mod tickets;
@@ -74,6 +75,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(lost_reasons::routes)
         .configure(intake::routes)
         .configure(leads::routes)
+        .configure(tasks::routes)
         .configure(lead_routing::routes)
         .configure(notifications::routes)
         .configure(ticket_categories::routes)

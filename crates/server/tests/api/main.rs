@@ -24,6 +24,7 @@ mod purchases;
 mod service_records;
 mod spec;
 mod support;
+mod tasks;
 mod ticket_desk;
 mod ticket_queues;
 mod ticket_slas;

@@ -140,6 +140,7 @@ async fn endpoints(app: &TestApp, division_id: &str, n: usize) -> Vec<Endpoint> 
     .chain(crate::ticket_slas::matrix_endpoints(app, division_id, n).await)
     .chain(crate::ticket_queues::matrix_endpoints(app, division_id, n).await)
     .chain(crate::ticket_desk::matrix_endpoints(app, division_id, n).await)
+    .chain(crate::tasks::matrix_endpoints(app, division_id, n).await)
     .collect()
 }
 
