@@ -71,11 +71,13 @@ pub enum Resource {
     Events,
     /// `/tasks`: follow-up tasks.
     Tasks,
+    /// `/jobs`: background jobs (read: the admin view; update: retry).
+    Jobs,
 }
 
 impl Resource {
     /// Every resource, in table order.
-    pub const ALL: [Resource; 29] = [
+    pub const ALL: [Resource; 30] = [
         Resource::Divisions,
         Resource::Branches,
         Resource::Calendars,
@@ -105,6 +107,7 @@ impl Resource {
         Resource::TicketQueues,
         Resource::Events,
         Resource::Tasks,
+        Resource::Jobs,
     ];
 
     /// The name used in `docs/security.md`.
@@ -139,6 +142,7 @@ impl Resource {
             Resource::TicketQueues => "ticket_queues",
             Resource::Events => "events",
             Resource::Tasks => "tasks",
+            Resource::Jobs => "jobs",
         }
     }
 
@@ -166,6 +170,7 @@ impl Resource {
             }
             Resource::Events => "events",
             Resource::Tasks => "tasks",
+            Resource::Jobs => "jobs",
         }
     }
 }
@@ -310,6 +315,8 @@ pub const MATRIX: &[Rule] = &[
     (Resource::Tasks,     Operation::Read,   [A, A, D, O, O, O, A, A]),
     (Resource::Tasks,     Operation::Create, [A, A, D, O, O, O, N, A]),
     (Resource::Tasks,     Operation::Update, [A, A, D, O, O, O, N, A]),
+    (Resource::Jobs,      Operation::Read,   [A, A, N, N, N, N, N, N]),
+    (Resource::Jobs,      Operation::Update, [A, N, N, N, N, N, N, N]),
 ];
 
 /// The scope `role` has for `operation` on `resource`, if any.

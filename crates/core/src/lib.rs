@@ -12,6 +12,7 @@ pub mod db;
 mod error;
 pub mod idempotency;
 pub mod ids;
+pub mod jobs;
 pub mod money;
 pub mod notification;
 pub mod page;

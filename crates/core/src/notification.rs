@@ -1,7 +1,10 @@
-//! Notification records: what a user should be told (a lead assigned to
-//! them, a hand-over, later SLA warnings and due tasks). Any domain writes
-//! them in the transaction of the change they announce; delivery (e-mail,
-//! messaging) comes with the tasks issue and reads the same table.
+//! Notification records: what a user should be told (a lead or task
+//! assigned to them, a hand-over, SLA warnings, due tasks). Any domain
+//! writes them in the transaction of the change they announce. The inbox
+//! is the in-app channel; for each other channel the user keeps on
+//! ([`preferences`]: e-mail by default, SMS and WhatsApp when chosen) the
+//! same transaction enqueues a [`DELIVERY_JOB`], which the tasks crate's
+//! delivery runs (`rapport_tasks::delivery`).
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -9,7 +12,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::db::Conn;
-use crate::db::schema::notifications;
+use crate::db::schema::{notification_channels, notifications};
+use crate::jobs::{self, NewJob};
 use crate::page::{Direction, Page, PageRequest, SortKey, instant_value};
 use crate::{Error, Result, ids, time};
 
@@ -55,7 +59,162 @@ pub fn record(conn: &mut Conn, new: NewNotification<'_>) -> Result<()> {
         read_at: None,
     };
     diesel::insert_into(notifications::table).values(&row).execute(conn)?;
+    let wanted = preferences(conn, &row.user_id)?;
+    for channel in wanted.enabled() {
+        jobs::enqueue(
+            conn,
+            NewJob {
+                kind: DELIVERY_JOB,
+                payload: serde_json::json!({ "notification_id": row.id, "channel": channel.as_str() }),
+                run_at: row.created_at,
+                dedupe_key: Some(format!("{DELIVERY_JOB}:{}:{}", row.id, channel.as_str())),
+                max_attempts: jobs::DEFAULT_MAX_ATTEMPTS,
+            },
+        )?;
+    }
     Ok(())
+}
+
+/// The job that delivers one notification on one channel.
+pub const DELIVERY_JOB: &str = "deliver_notification";
+
+crate::text_enum! {
+    /// A channel besides the in-app inbox (which every notification reaches).
+    DeliveryChannel {
+        /// To the user's e-mail address (SMTP).
+        Email => "email",
+        /// To the user's phone by text message.
+        Sms => "sms",
+        /// To the user's phone by WhatsApp.
+        Whatsapp => "whatsapp",
+    }
+}
+
+/// The channels a user wants notifications on, besides the inbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct NotificationPreferences {
+    /// E-mail (default on).
+    pub email: bool,
+    /// Text message to the user's phone (default off).
+    pub sms: bool,
+    /// WhatsApp to the user's phone (default off).
+    pub whatsapp: bool,
+}
+
+impl NotificationPreferences {
+    /// The defaults: e-mail only.
+    pub const DEFAULT: NotificationPreferences = NotificationPreferences { email: true, sms: false, whatsapp: false };
+
+    fn get(&self, channel: DeliveryChannel) -> bool {
+        match channel {
+            DeliveryChannel::Email => self.email,
+            DeliveryChannel::Sms => self.sms,
+            DeliveryChannel::Whatsapp => self.whatsapp,
+        }
+    }
+
+    fn set(&mut self, channel: DeliveryChannel, on: bool) {
+        match channel {
+            DeliveryChannel::Email => self.email = on,
+            DeliveryChannel::Sms => self.sms = on,
+            DeliveryChannel::Whatsapp => self.whatsapp = on,
+        }
+    }
+
+    /// The channels switched on.
+    pub fn enabled(self) -> impl Iterator<Item = DeliveryChannel> {
+        DeliveryChannel::ALL.iter().copied().filter(move |c| self.get(*c))
+    }
+}
+
+/// Changes to a user's channels; absent ones stay.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": false, "whatsapp": true}))]
+pub struct UpdatePreferences {
+    /// E-mail on or off.
+    pub email: Option<bool>,
+    /// Text messages on or off.
+    pub sms: Option<bool>,
+    /// WhatsApp on or off.
+    pub whatsapp: Option<bool>,
+}
+
+/// `user_id`'s channels.
+pub fn preferences(conn: &mut Conn, user_id: &str) -> Result<NotificationPreferences> {
+    let stored: Vec<(String, bool)> = notification_channels::table
+        .filter(notification_channels::user_id.eq(user_id))
+        .select((notification_channels::channel, notification_channels::enabled))
+        .load(conn)?;
+    let mut preferences = NotificationPreferences::DEFAULT;
+    for (channel, on) in stored {
+        if let Some(channel) = DeliveryChannel::parse(&channel) {
+            preferences.set(channel, on);
+        }
+    }
+    Ok(preferences)
+}
+
+/// Changes `user_id`'s channels; returns them all.
+pub fn set_preferences(conn: &mut Conn, user_id: &str, changes: &UpdatePreferences) -> Result<NotificationPreferences> {
+    let now = time::now();
+    for (channel, on) in [
+        (DeliveryChannel::Email, changes.email),
+        (DeliveryChannel::Sms, changes.sms),
+        (DeliveryChannel::Whatsapp, changes.whatsapp),
+    ] {
+        let Some(on) = on else { continue };
+        let mine = notification_channels::table
+            .filter(notification_channels::user_id.eq(user_id))
+            .filter(notification_channels::channel.eq(channel.as_str()));
+        let changed = diesel::update(mine)
+            .set((notification_channels::enabled.eq(on), notification_channels::updated_at.eq(now)))
+            .execute(conn)?;
+        if changed == 0 {
+            diesel::insert_into(notification_channels::table)
+                .values((
+                    notification_channels::user_id.eq(user_id),
+                    notification_channels::channel.eq(channel.as_str()),
+                    notification_channels::enabled.eq(on),
+                    notification_channels::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+        }
+    }
+    preferences(conn, user_id)
+}
+
+/// What a delivery needs of one notification: its content and its user's
+/// addresses.
+#[derive(Debug, Clone)]
+pub struct ToDeliver {
+    /// Its user.
+    pub user_id: String,
+    /// The notification.
+    pub notification: NotificationResponse,
+    /// The user's name.
+    pub name: String,
+    /// The user's e-mail address.
+    pub email: String,
+    /// The user's phone (E.164), if any.
+    pub phone: Option<String>,
+    /// Whether the user is active (inactive users are told nothing more).
+    pub active: bool,
+}
+
+/// Notification `id` with its user's addresses, for a delivery.
+pub fn to_deliver(conn: &mut Conn, id: &str) -> Result<ToDeliver> {
+    use crate::db::schema::users;
+    let (row, (name, email, phone, active)): (NotificationRow, (String, String, Option<String>, bool)) =
+        notifications::table
+            .inner_join(users::table.on(users::id.eq(notifications::user_id)))
+            .filter(notifications::id.eq(id))
+            .select((NotificationRow::as_select(), (users::name, users::email, users::phone, users::active)))
+            .first(conn)
+            .optional()?
+            .ok_or(Error::NotFound { entity: "notification" })?;
+    let user_id = row.user_id.clone();
+    Ok(ToDeliver { user_id, notification: response(row)?, name, email, phone, active })
 }
 
 /// A notification as its user sees it.

@@ -8,7 +8,7 @@ use tracing_subscriber::EnvFilter;
 
 use crate::config::{DatabaseArgs, DeskArgs, LogFormat, ServeArgs};
 use crate::state::AppState;
-use crate::{build_app, seed, sweeper};
+use crate::{build_app, job_runner, seed, sweeper};
 use diesel::Connection as _;
 use rapport_auth::org::api::DivisionListQuery;
 use rapport_auth::org::divisions;
@@ -249,10 +249,22 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     let pool_size = usize::try_from(args.database.db_pool_size).unwrap_or(8);
     let sweep = (args.sweep_interval > 0)
         .then(|| (state.db.clone(), state.config.desk.clone(), std::time::Duration::from_secs(args.sweep_interval)));
+    let job_db = state.db.clone();
+    let (job_workers, job_settings) = (args.jobs.job_workers, args.jobs.settings());
+    let channels = std::sync::Arc::new(args.jobs.channels()?);
     actix_web::rt::System::new()
         .block_on(async move {
             if let Some((db, settings, interval)) = sweep {
                 actix_web::rt::spawn(sweeper::run_every(db, settings, interval));
+            }
+            for n in 0..job_workers {
+                let worker = job_runner::worker_name(usize::try_from(n).unwrap_or_default());
+                actix_web::rt::spawn(job_runner::run_forever(
+                    job_db.clone(),
+                    job_settings.clone(),
+                    channels.clone(),
+                    worker,
+                ));
             }
             actix_web::HttpServer::new(move || build_app(state.clone()))
                 .workers(workers)

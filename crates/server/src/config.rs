@@ -85,6 +85,56 @@ pub struct ServeArgs {
     /// sweep: each notice is claimed once.
     #[arg(long, env = "RAPPORT_SWEEP_INTERVAL", default_value_t = 60, value_parser = clap::value_parser!(u64).range(0..=86_400))]
     pub sweep_interval: u64,
+    /// Background job settings.
+    #[command(flatten)]
+    pub jobs: JobArgs,
+}
+
+/// Background job runner settings (`rapport serve`).
+#[derive(Debug, Clone, Args)]
+pub struct JobArgs {
+    /// Job worker loops in this process; 0: run no jobs here. Replicas may
+    /// all run them: a job is leased to one worker at a time.
+    #[arg(long, env = "RAPPORT_JOB_WORKERS", default_value_t = 1, value_parser = clap::value_parser!(u64).range(0..=16))]
+    pub job_workers: u64,
+    /// Jobs one worker leases at once.
+    #[arg(long, env = "RAPPORT_JOB_BATCH", default_value_t = 50, value_parser = clap::value_parser!(i64).range(1..=1000))]
+    pub job_batch: i64,
+    /// Seconds a lease lasts; a job whose worker vanished runs again after it.
+    #[arg(long, env = "RAPPORT_JOB_LEASE_SECS", default_value_t = 60, value_parser = clap::value_parser!(i64).range(5..=3600))]
+    pub job_lease_secs: i64,
+    /// Milliseconds between polls when no job is due.
+    #[arg(long, env = "RAPPORT_JOB_POLL_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(10..=60_000))]
+    pub job_poll_ms: u64,
+    /// SMTP server for notification e-mails, e.g. `smtp://mail.example.com:587?tls=required`
+    /// or `smtps://user:password@mail.example.com`. Without it, e-mails are skipped.
+    #[arg(long, env = "RAPPORT_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The sender of notification e-mails.
+    #[arg(long, env = "RAPPORT_SMTP_FROM", default_value = "Rapport <rapport@localhost>")]
+    pub smtp_from: String,
+}
+
+impl JobArgs {
+    /// The delivery channels: e-mail over SMTP when configured, the log
+    /// for SMS and WhatsApp.
+    pub fn channels(&self) -> Result<rapport_tasks::delivery::Channels, String> {
+        let email = match &self.smtp_url {
+            Some(url) => Some(Box::new(rapport_tasks::delivery::EmailChannel::new(url, &self.smtp_from)?)
+                as Box<dyn rapport_tasks::delivery::Channel>),
+            None => None,
+        };
+        Ok(rapport_tasks::delivery::Channels::with_email(email))
+    }
+
+    /// The runner's settings.
+    pub fn settings(&self) -> crate::job_runner::JobSettings {
+        crate::job_runner::JobSettings {
+            batch: self.job_batch,
+            lease: chrono::TimeDelta::seconds(self.job_lease_secs),
+            idle: std::time::Duration::from_millis(self.job_poll_ms),
+        }
+    }
 }
 
 /// Service-desk settings, shared by `serve` and `sweep`.

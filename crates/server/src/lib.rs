@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod job_runner;
 pub mod middleware;
 pub mod openapi;
 pub mod principals;

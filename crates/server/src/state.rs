@@ -89,7 +89,7 @@ impl AppState {
 /// steady create load that was 15-40 % of requests answering 500
 /// (docs/benchmarks.md, leads). `BEGIN IMMEDIATE` waits, with
 /// `busy_timeout`, before any snapshot is taken. PostgreSQL is unchanged.
-pub(crate) fn write_transaction<T, F>(conn: &mut Conn, f: F) -> rapport_core::Result<T>
+pub fn write_transaction<T, F>(conn: &mut Conn, f: F) -> rapport_core::Result<T>
 where
     F: FnOnce(&mut Conn) -> rapport_core::Result<T>,
 {

@@ -7,11 +7,15 @@
 //! A task belongs to a division (its related record's, or the one given)
 //! and every store function applies the caller's [`Reach`](rapport_core::principal::Reach)
 //! in its queries: "own" means assigned to or created by the caller.
+//! A task's reminder is a job ([`reminders`]) the server's job runner
+//! turns into a `task_due` notification at `remind_at`.
 //! Completing a follow-up on a lead hands the server an [`task::store::InteractionToLog`]
 //! to record on the lead's timeline in the same transaction; this crate
 //! knows nothing of interactions, leads' cadence or HTTP.
 
+pub mod delivery;
 pub mod kinds;
+pub mod reminders;
 pub mod task;
 
 pub use kinds::{RelatedType, TaskKind, TaskPriority, TaskStatus};

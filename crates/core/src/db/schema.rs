@@ -905,6 +905,34 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    jobs (id) {
+        id -> Text,
+        kind -> Text,
+        payload -> Text,
+        dedupe_key -> Nullable<Text>,
+        status -> Text,
+        run_at -> Timestamp,
+        attempts -> Integer,
+        max_attempts -> Integer,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    notification_channels (user_id, channel) {
+        user_id -> Text,
+        channel -> Text,
+        enabled -> Bool,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(tickets -> ticket_categories (category_id));
 diesel::joinable!(tickets -> divisions (division_id));
 diesel::joinable!(ticket_slas -> tickets (ticket_id));
@@ -972,4 +1000,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     ticket_attachments,
     csat_surveys,
     tasks,
+    jobs,
+    notification_channels,
 );

@@ -14,6 +14,7 @@ pub mod events;
 pub mod health;
 pub mod intake;
 pub mod interactions;
+pub mod jobs;
 pub mod lead_routing;
 pub mod leads;
 pub mod lost_reasons;
@@ -76,6 +77,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(intake::routes)
         .configure(leads::routes)
         .configure(tasks::routes)
+        .configure(jobs::routes)
         .configure(lead_routing::routes)
         .configure(notifications::routes)
         .configure(ticket_categories::routes)

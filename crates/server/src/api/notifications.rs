@@ -1,17 +1,22 @@
 //! `/api/v1/notifications`: the signed-in user's inbox (delivery by e-mail
 //! and messaging comes with the tasks issue).
 
-use actix_web::{HttpResponse, get, post, web};
-use rapport_core::notification::{self, NotificationListQuery, NotificationResponse};
+use actix_web::{HttpResponse, get, post, put, web};
+use rapport_core::notification::{
+    self, NotificationListQuery, NotificationPreferences, NotificationResponse, UpdatePreferences,
+};
 
-use super::{GetProblems, ListProblems, ListResponse, respond};
+use super::{GetProblems, ListProblems, ListResponse, UpdateProblems, respond};
 use crate::error::ApiError;
-use crate::extract::{ApiQuery, Caller};
+use crate::extract::{ApiJson, ApiQuery, Caller};
 use crate::state::AppState;
 
 /// Registers this module's routes.
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list_notifications).service(mark_notification_read);
+    cfg.service(list_notifications)
+        .service(get_notification_preferences)
+        .service(set_notification_preferences)
+        .service(mark_notification_read);
 }
 
 /// Your notifications.
@@ -53,4 +58,45 @@ pub async fn mark_notification_read(
     let user_id = caller.principal.user_id.clone();
     let read = state.write(move |conn| notification::mark_read(conn, &user_id, &id)).await?;
     Ok(HttpResponse::Ok().json(read))
+}
+
+/// Your notification channels.
+///
+/// Every notification reaches the inbox; these say where else it goes:
+/// e-mail (on unless switched off), text message and WhatsApp (off unless
+/// switched on; they need a phone on your profile).
+#[utoipa::path(
+    tag = "notifications",
+    responses((status = 200, description = "Your channels", body = NotificationPreferences), GetProblems),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/notifications/preferences")]
+pub async fn get_notification_preferences(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
+    let user_id = caller.principal.user_id.clone();
+    let preferences = state.read(move |conn| notification::preferences(conn, &user_id)).await?;
+    Ok(HttpResponse::Ok().json(preferences))
+}
+
+/// Change your notification channels.
+///
+/// Channels left out stay as they are. Applies to notifications written
+/// from now on.
+#[utoipa::path(
+    tag = "notifications",
+    request_body = UpdatePreferences,
+    responses((status = 200, description = "Your channels", body = NotificationPreferences), UpdateProblems),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[put("/notifications/preferences")]
+pub async fn set_notification_preferences(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: ApiJson<UpdatePreferences>,
+) -> Result<HttpResponse, ApiError> {
+    let user_id = caller.principal.user_id.clone();
+    let preferences = state.write(move |conn| notification::set_preferences(conn, &user_id, &body.0)).await?;
+    Ok(HttpResponse::Ok().json(preferences))
 }

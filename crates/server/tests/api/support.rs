@@ -61,6 +61,7 @@ pub struct TestApp {
     state: Option<AppState>,
     _dir: Option<tempfile::TempDir>,
     pg: Option<(String, String)>,
+    url: String,
 }
 
 impl TestApp {
@@ -83,13 +84,21 @@ impl TestApp {
                 (url, Some(dir), None)
             }
         };
+        let raw_url = url.clone();
         let url = DatabaseUrl::parse(&url).expect("valid url");
         let db = Db::open(&url, &PoolOptions { max_connections: 4, ..PoolOptions::default() }).expect("open db");
         db.migrate().expect("migrate");
         let keys =
             TokenKeys::new(TEST_SECRET, chrono::Duration::minutes(15), chrono::Duration::days(30)).expect("keys");
         let state = AppState::new(db, config, keys);
-        let mut app = Self { admin_token: String::new(), admin_id: String::new(), state: Some(state), _dir: dir, pg };
+        let mut app = Self {
+            admin_token: String::new(),
+            admin_id: String::new(),
+            state: Some(state),
+            _dir: dir,
+            pg,
+            url: raw_url,
+        };
         let (admin_id, admin_token) = app.user_with_token(Role::Admin, None, None);
         // Each test starts with an empty audit log and change feed.
         let mut conn = app.db().write().expect("conn");
@@ -136,6 +145,11 @@ impl TestApp {
         let hash = rapport_auth::password::hash(password).expect("hash");
         let mut conn = self.db().write().expect("conn");
         conn.transaction(|c| users::create(c, &WriteContext::system(), input, Some(hash))).expect("create user").id
+    }
+
+    /// The test database's URL, for other processes to open.
+    pub fn database_url(&self) -> &str {
+        &self.url
     }
 
     pub fn db(&self) -> &Db {

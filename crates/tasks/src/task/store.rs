@@ -14,6 +14,7 @@ use super::related::{self, Related};
 use super::rows::TaskRow;
 use super::scope::{may_place, reachable};
 use crate::kinds::{RelatedType, TaskKind, TaskPriority, TaskStatus};
+use crate::reminders;
 
 /// The entity type in the audit log and the change feed.
 pub const ENTITY: &str = "task";
@@ -243,6 +244,9 @@ pub fn create(conn: &mut Conn, ctx: &WriteContext, reach: &Reach, input: CreateT
         updated_at: now,
     };
     diesel::insert_into(tasks::table).values(&row).execute(conn)?;
+    if let Some(remind_at) = row.remind_at {
+        reminders::schedule(conn, &row.id, remind_at)?;
+    }
     let created = row.response(now)?;
     audit::record(conn, ctx, ENTITY, &created.id, Action::Created, None, Some(&created))?;
     notify_assignee(conn, reach, &created, "task_assigned")?;
@@ -278,6 +282,7 @@ pub fn update(
     finishable(&row, version)?;
     let before = row.clone().response(time::now())?;
     let reassigned = changes.assignee_id.as_ref().is_some_and(|a| *a != row.assignee_id);
+    let row_remind_at = row.remind_at;
     let now = time::now();
     let changed = diesel::update(tasks::table.filter(tasks::id.eq(id)).filter(tasks::version.eq(version)))
         .set((
@@ -294,6 +299,9 @@ pub fn update(
         .execute(conn)?;
     if changed == 0 {
         return Err(Error::StaleVersion { current: row.version + 1 });
+    }
+    if let Some(remind_at) = remind_at.filter(|r| Some(*r) != row_remind_at) {
+        reminders::schedule(conn, id, remind_at)?;
     }
     let after = reload(conn, id)?;
     audit::record(conn, ctx, ENTITY, id, Action::Updated, Some(&before), Some(&after))?;

@@ -1,0 +1,99 @@
+//! Runs background jobs (`rapport_core::jobs`) in the server: each worker
+//! loop leases a batch, runs every job in a transaction with its fenced
+//! completion, and records failures for a retry with backoff. Any number
+//! of replicas run these loops against one database; none runs a job twice.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::TimeDelta;
+use rapport_core::db::{Conn, Db};
+use rapport_core::jobs::{self, LeasedJob};
+use rapport_core::notification::DELIVERY_JOB;
+use rapport_core::{Error, Result};
+use rapport_tasks::delivery::{self, Channels};
+
+use crate::state::write_transaction;
+
+/// How the runner works.
+#[derive(Debug, Clone)]
+pub struct JobSettings {
+    /// Jobs leased at once.
+    pub batch: i64,
+    /// How long a lease lasts before another worker may take the job over.
+    pub lease: TimeDelta,
+    /// Pause between polls when nothing is due.
+    pub idle: Duration,
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        JobSettings { batch: 50, lease: TimeDelta::seconds(60), idle: Duration::from_secs(1) }
+    }
+}
+
+/// A name no other worker anywhere has: host, process and a fresh id.
+pub fn worker_name(loop_number: usize) -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "rapport".to_owned());
+    format!("{host}:{}:{loop_number}:{}", std::process::id(), rapport_core::ids::new_id())
+}
+
+/// Runs one job's effects. Every kind a domain enqueues is dispatched here.
+fn dispatch(conn: &mut Conn, channels: &Channels, job: &LeasedJob) -> Result<()> {
+    match job.kind.as_str() {
+        rapport_tasks::reminders::JOB_KIND => rapport_tasks::reminders::remind(conn, &job.payload).map(|_| ()),
+        DELIVERY_JOB => delivery::deliver(conn, channels, &job.payload).map(|_| ()),
+        other => Err(Error::Internal(format!("no handler for job kind {other}"))),
+    }
+}
+
+/// The lease was lost between leasing and completing: another worker owns
+/// the job now, so this one's effects are rolled back.
+const LEASE_LOST: &str = "lease lost";
+
+/// Leases one batch for `worker` and runs it; returns how many jobs it
+/// leased (0: nothing was due).
+pub fn run_batch(db: &Db, worker: &str, settings: &JobSettings, channels: &Channels) -> Result<usize> {
+    let leased = {
+        let mut conn = db.write()?;
+        write_transaction(&mut conn, |conn| {
+            jobs::lease(conn, worker, settings.batch, settings.lease, chrono::Utc::now())
+        })?
+    };
+    for job in &leased {
+        let mut conn = db.write()?;
+        let ran = write_transaction(&mut conn, |conn| {
+            dispatch(conn, channels, job)?;
+            if jobs::complete(conn, job, worker)? { Ok(()) } else { Err(Error::Internal(LEASE_LOST.into())) }
+        });
+        match ran {
+            Ok(()) => {}
+            Err(Error::Internal(message)) if message == LEASE_LOST => {
+                tracing::warn!(job = %job.id, kind = %job.kind, "job lease lost; left to its new owner");
+            }
+            Err(error) => {
+                let message = error.to_string();
+                let status = write_transaction(&mut conn, |conn| jobs::fail(conn, job, worker, &message))?;
+                tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempt, error = %message,
+                    status = ?status, "job failed");
+            }
+        }
+    }
+    Ok(leased.len())
+}
+
+/// A worker loop, for as long as the server runs: batches back to back
+/// while jobs are due, then a poll every `settings.idle`.
+pub async fn run_forever(db: Db, settings: JobSettings, channels: Arc<Channels>, worker: String) {
+    loop {
+        let (db, settings_now, name, channels) = (db.clone(), settings.clone(), worker.clone(), channels.clone());
+        let leased = actix_web::web::block(move || run_batch(&db, &name, &settings_now, &channels)).await;
+        match leased {
+            Ok(Ok(n)) if n as i64 >= settings.batch => continue,
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "job batch failed"),
+            Err(e) => tracing::warn!(error = %e, "job batch could not run"),
+        }
+        actix_web::rt::time::sleep(settings.idle).await;
+    }
+}

@@ -1,0 +1,309 @@
+//! Background jobs: task reminders run once at their time; a worker that
+//! dies after leasing is replaced and cannot commit late; failures back
+//! off, then die until an admin retries; two server processes on one
+//! database run every job exactly once.
+
+use std::time::{Duration, Instant};
+
+use actix_web::http::StatusCode;
+use chrono::TimeDelta;
+use diesel::{Connection as _, RunQueryDsl as _};
+use rapport_core::audit::WriteContext;
+use rapport_core::jobs::{self, NewJob};
+use rapport_core::principal::{Reach, Role};
+use rapport_server::job_runner::{JobSettings, run_batch};
+use rapport_server::state::write_transaction;
+use rapport_tasks::TaskKind;
+use rapport_tasks::delivery::Channels;
+use rapport_tasks::task::{self, CreateTask};
+use serde_json::json;
+
+use crate::support::{TestApp, division};
+
+fn settings() -> JobSettings {
+    JobSettings { batch: 10, lease: TimeDelta::seconds(30), idle: Duration::from_millis(20) }
+}
+
+/// One batch with no e-mail configured (deliveries are skipped).
+fn run(app: &TestApp, worker: &str) -> usize {
+    run_batch(app.db(), worker, &settings(), &Channels::with_email(None)).expect("batch")
+}
+
+#[actix_web::test]
+async fn a_task_reminder_runs_once_at_its_time_and_a_moved_one_only_at_the_new_time() {
+    let app = TestApp::new().await;
+    let motors = division(&app, "MOT", "Motors").await;
+    let (rep, rep_token) = app.user_with_token(Role::SalesRep, Some(&motors), None);
+    // Inbox only, so that the reminders are the only jobs.
+    let inbox_only =
+        actix_web::test::TestRequest::put().uri("/api/v1/notifications/preferences").set_json(json!({"email": false}));
+    assert_eq!(app.call_as(inbox_only, Some(&rep_token)).await.status, StatusCode::OK);
+    let past = (chrono::Utc::now() - TimeDelta::minutes(5)).to_rfc3339();
+    let due = (chrono::Utc::now() + TimeDelta::hours(1)).to_rfc3339();
+    let body = json!({"title": "Call Ada", "kind": "follow_up_call", "division_id": motors, "assignee_id": rep,
+        "due_at": due, "remind_at": past});
+    let created = app.post("/api/v1/tasks", body).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    let id = created.id();
+    assert_eq!(app.count("jobs"), 1);
+
+    assert_eq!(run(&app, "w1"), 1);
+    assert_eq!(run(&app, "w1"), 0, "done jobs are not leased again");
+    let inbox = app.get_as("/api/v1/notifications", &rep_token).await;
+    let kinds: Vec<&str> =
+        inbox.body["data"].as_array().expect("data").iter().filter_map(|n| n["kind"].as_str()).collect();
+    assert_eq!(kinds, ["task_due", "task_assigned"]);
+    let listed = app.get("/api/v1/jobs?status=done&kind=task_reminder").await;
+    assert_eq!(listed.status, StatusCode::OK, "{:?}", listed.body);
+    assert_eq!(listed.body["data"][0]["payload"]["task_id"], json!(id));
+    assert_eq!(listed.body["data"][0]["attempts"], json!(1));
+
+    // Saving the same reminder again schedules nothing; moving it schedules
+    // the new time, and a reminder for a time no longer set does nothing.
+    let same = app.patch(&format!("/api/v1/tasks/{id}"), Some(1), json!({"title": "Call Ada Lovelace"})).await;
+    assert_eq!(same.status, StatusCode::OK, "{:?}", same.body);
+    assert_eq!(app.count("jobs"), 1);
+    let later = (chrono::Utc::now() + TimeDelta::minutes(30)).to_rfc3339();
+    app.patch(&format!("/api/v1/tasks/{id}"), Some(2), json!({"remind_at": later})).await;
+    assert_eq!(app.count("jobs"), 2);
+    assert_eq!(run(&app, "w1"), 0, "not due yet");
+    let sooner = (chrono::Utc::now() - TimeDelta::minutes(1)).to_rfc3339();
+    app.patch(&format!("/api/v1/tasks/{id}"), Some(3), json!({"remind_at": sooner})).await;
+    // Completed before its reminder ran: the reminder says nothing.
+    let done = app.post(&format!("/api/v1/tasks/{id}/complete"), json!({"outcome": "reached", "version": 4})).await;
+    assert_eq!(done.status, StatusCode::OK, "{:?}", done.body);
+    assert_eq!(run(&app, "w1"), 1);
+    assert_eq!(app.count("notifications WHERE kind = 'task_due'"), 1);
+}
+
+#[actix_web::test]
+async fn a_worker_that_dies_after_leasing_is_replaced_and_cannot_commit_late() {
+    let app = TestApp::new().await;
+    let motors = division(&app, "MOT", "Motors").await;
+    let past = (chrono::Utc::now() - TimeDelta::minutes(5)).to_rfc3339();
+    let body = json!({"title": "Call Ada", "kind": "callback", "division_id": motors,
+        "due_at": chrono::Utc::now().to_rfc3339(), "remind_at": past});
+    assert_eq!(app.post("/api/v1/tasks", body).await.status, StatusCode::CREATED);
+    // The admin created it for themselves: no task_assigned notice.
+    assert_eq!(app.count("notifications"), 0);
+
+    // Worker "crashed" leases the job and is never heard of again.
+    let mut conn = app.db().write().expect("conn");
+    let lost =
+        conn.transaction(|c| jobs::lease(c, "crashed", 10, TimeDelta::seconds(5), chrono::Utc::now())).expect("lease");
+    assert_eq!(lost.len(), 1);
+    drop(conn);
+    assert_eq!(run(&app, "alive"), 0, "a live lease is not taken over");
+
+    // After its lease ran out, another worker runs the job, once.
+    let mut conn = app.db().write().expect("conn");
+    let later = chrono::Utc::now() + TimeDelta::seconds(6);
+    let taken = conn.transaction(|c| jobs::lease(c, "alive", 10, TimeDelta::seconds(30), later)).expect("lease");
+    assert_eq!(taken.len(), 1);
+    assert_eq!(taken[0].attempt, 2);
+    let ran = conn
+        .transaction(|c| {
+            rapport_tasks::reminders::remind(c, &taken[0].payload)?;
+            jobs::complete(c, &taken[0], "alive")
+        })
+        .expect("run");
+    assert!(ran);
+    // The crashed worker, coming back, cannot complete what it no longer holds.
+    let late = conn.transaction(|c| jobs::complete(c, &lost[0], "crashed")).expect("complete");
+    assert!(!late, "a lost lease must not complete");
+    drop(conn);
+    assert_eq!(app.count("notifications WHERE kind = 'task_due'"), 1);
+    // What remains is the e-mail of that notice (skipped: no SMTP here).
+    assert_eq!(run(&app, "alive"), 1);
+    assert_eq!(app.count("jobs WHERE kind = 'deliver_notification' AND status = 'done'"), 1);
+    assert_eq!(run(&app, "alive"), 0);
+}
+
+#[actix_web::test]
+async fn failures_back_off_then_die_until_an_admin_retries() {
+    let app = TestApp::new().await;
+    let mut conn = app.db().write().expect("conn");
+    let job = NewJob {
+        kind: "no_such_kind",
+        payload: json!({"x": 1}),
+        run_at: rapport_core::time::now(),
+        dedupe_key: Some("once".into()),
+        max_attempts: 2,
+    };
+    let id = jobs::enqueue(&mut conn, job.clone()).expect("enqueue").expect("new");
+    assert_eq!(jobs::enqueue(&mut conn, job).expect("enqueue"), None, "the same occurrence is enqueued once");
+    drop(conn);
+
+    assert_eq!(run(&app, "w"), 1);
+    let first = app.get(&format!("/api/v1/jobs/{id}")).await;
+    assert_eq!(first.body["status"], json!("queued"));
+    assert_eq!(first.body["attempts"], json!(1));
+    assert!(first.body["last_error"].as_str().is_some_and(|e| e.contains("no_such_kind")), "{:?}", first.body);
+    let retry_at: chrono::DateTime<chrono::Utc> =
+        first.body["run_at"].as_str().expect("run_at").parse().expect("instant");
+    let wait = retry_at - chrono::Utc::now();
+    assert!(wait > TimeDelta::seconds(8) && wait <= TimeDelta::seconds(10), "backs off 10 s: {wait}");
+    assert_eq!(run(&app, "w"), 0, "not before its backoff");
+
+    // Pretend the backoff passed: the last attempt fails, the job is dead.
+    let mut conn = app.db().write().expect("conn");
+    diesel::sql_query(format!("UPDATE jobs SET run_at = created_at WHERE id = '{id}'"))
+        .execute(&mut *conn)
+        .expect("rewind");
+    drop(conn);
+    assert_eq!(run(&app, "w"), 1);
+    let dead = app.get("/api/v1/jobs?status=dead").await;
+    assert_eq!(dead.body["data"][0]["id"], json!(id));
+    assert_eq!(dead.body["data"][0]["attempts"], json!(2));
+    assert!(dead.body["data"][0]["finished_at"].is_string());
+
+    let retried = app.post(&format!("/api/v1/jobs/{id}/retry"), json!({})).await;
+    assert_eq!(retried.status, StatusCode::OK, "{:?}", retried.body);
+    assert_eq!((retried.body["status"].as_str(), retried.body["attempts"].as_i64()), (Some("queued"), Some(0)));
+    let again = app.post(&format!("/api/v1/jobs/{id}/retry"), json!({})).await;
+    assert_eq!((again.status, again.code()), (StatusCode::CONFLICT, "not_dead"));
+
+    for (url, status) in [
+        ("/api/v1/jobs?status=stuck", StatusCode::BAD_REQUEST),
+        ("/api/v1/jobs/not-an-id", StatusCode::NOT_FOUND),
+        ("/api/v1/jobs/01900000-0000-7000-8000-000000000000", StatusCode::NOT_FOUND),
+    ] {
+        assert_eq!(app.get(url).await.status, status, "{url}");
+    }
+    let anonymous = app.call_as(actix_web::test::TestRequest::get().uri("/api/v1/jobs"), None).await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    let (_, analyst) = app.user_with_token(Role::Analyst, None, None);
+    assert_eq!(app.get_as("/api/v1/jobs", &analyst).await.status, StatusCode::FORBIDDEN);
+}
+
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    listener.local_addr().expect("address").port()
+}
+
+/// Polls `GET /readyz` on `port` for up to 30 seconds.
+fn wait_until_ready(port: u16) {
+    use std::io::{Read as _, Write as _};
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            let request = format!("GET /readyz HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
+            let mut answer = String::new();
+            if stream.write_all(request.as_bytes()).is_ok()
+                && stream.read_to_string(&mut answer).is_ok()
+                && answer.starts_with("HTTP/1.1 200")
+            {
+                return;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("replica on port {port} never became ready");
+}
+
+/// Two `rapport serve` processes, two job loops each, share one database:
+/// every reminder runs exactly once, and (on PostgreSQL) both take part.
+#[actix_web::test]
+async fn two_server_processes_run_every_job_exactly_once() {
+    let app = TestApp::new().await;
+    let motors = division(&app, "MOT", "Motors").await;
+    let spawn = |port: u16| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_rapport"))
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--database-url", app.database_url()])
+            .args(["--jwt-secret", "replica-secret-replica-secret-replica-secret"])
+            .args(["--job-workers", "2", "--job-batch", "5", "--job-poll-ms", "20", "--sweep-interval", "0"])
+            .args(["--log", "warn"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("start rapport")
+    };
+    let ports = [free_port(), free_port()];
+    let mut replicas = ports.map(spawn);
+    // Both must be up before the jobs arrive, or the first could take them all.
+    for port in ports {
+        wait_until_ready(port);
+    }
+
+    const TASKS: usize = 200;
+    let mut conn = app.db().write().expect("conn");
+    let reminded_at = chrono::Utc::now() - TimeDelta::minutes(1);
+    for chunk in 0..(TASKS / 20) {
+        // BEGIN IMMEDIATE: on SQLite the replicas write the same file.
+        write_transaction(&mut conn, |c| {
+            for i in 0..20 {
+                let input = CreateTask {
+                    title: format!("Reminder {chunk}.{i}"),
+                    kind: TaskKind::Callback,
+                    priority: None,
+                    related_type: None,
+                    related_id: None,
+                    division_id: Some(motors.clone()),
+                    branch_id: None,
+                    assignee_id: Some(app.admin_id.clone()),
+                    due_at: reminded_at + TimeDelta::hours(1),
+                    remind_at: Some(reminded_at),
+                    notes: None,
+                };
+                task::create(c, &WriteContext::system(), &Reach::everything(), input)?;
+            }
+            Ok::<_, rapport_core::Error>(())
+        })
+        .expect("tasks");
+    }
+    drop(conn);
+
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let reminders_done = "jobs WHERE kind = 'task_reminder' AND status = 'done'";
+    while app.count(reminders_done) < TASKS as i64 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    for replica in &mut replicas {
+        replica.kill().expect("stop replica");
+        replica.wait().expect("reap replica");
+    }
+    assert_eq!(app.count(reminders_done), TASKS as i64, "every reminder ran");
+    assert_eq!(app.count("notifications WHERE kind = 'task_due'"), TASKS as i64, "exactly once each");
+    assert_eq!(
+        app.count("(SELECT DISTINCT entity_id FROM notifications WHERE kind = 'task_due') AS reminded"),
+        TASKS as i64
+    );
+    // On SQLite the two share one file's write lock, which is not fair: a
+    // replica may lose every race. Exactly-once holds there too; taking
+    // part is checked on PostgreSQL, where replicas are the production set-up.
+    if app.db().backend() == rapport_core::db::Backend::Sqlite {
+        return;
+    }
+    let pids: Vec<String> = replicas.iter().map(|r| format!(":{}:", r.id())).collect();
+    for pid in &pids {
+        let mine = app.count(&format!("jobs WHERE lease_owner LIKE '%{pid}%'"));
+        assert!(mine > 0, "replica {pid} ran no job");
+    }
+}
+
+/// This module's endpoints for the access-matrix test: a dead job per call,
+/// so each role's retry has one to retry.
+pub async fn matrix_endpoints(app: &TestApp, _home: &str, n: usize) -> Vec<crate::matrix::Endpoint> {
+    use actix_web::http::Method;
+    use rapport_auth::policy::Operation::{Read, Update};
+    use rapport_auth::policy::Resource::Jobs;
+
+    use crate::matrix::endpoint;
+    let mut conn = app.db().write().expect("conn");
+    let job = NewJob {
+        kind: "matrix",
+        payload: json!({"n": n}),
+        run_at: rapport_core::time::now(),
+        dedupe_key: None,
+        max_attempts: 1,
+    };
+    let id = jobs::enqueue(&mut conn, job).expect("enqueue").expect("new");
+    diesel::sql_query(format!("UPDATE jobs SET status = 'dead', finished_at = created_at WHERE id = '{id}'"))
+        .execute(&mut *conn)
+        .expect("dead");
+    drop(conn);
+    vec![
+        endpoint(Method::GET, "/api/v1/jobs".into(), None, Jobs, Read),
+        endpoint(Method::GET, format!("/api/v1/jobs/{id}"), None, Jobs, Read),
+        endpoint(Method::POST, format!("/api/v1/jobs/{id}/retry"), None, Jobs, Update),
+    ]
+}
