@@ -15,68 +15,21 @@
 #                            [--connections C] [--no-build]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/bench/lib.sh
 
 DB=sqlite TICKETS=200000 DURATION=15 CONNECTIONS=8 BUILD=1
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --db) DB=$2; shift 2 ;;
-    --tickets) TICKETS=$2; shift 2 ;;
-    --duration) DURATION=$2; shift 2 ;;
-    --connections) CONNECTIONS=$2; shift 2 ;;
-    --no-build) BUILD=0; shift ;;
-    *) echo "unknown option $1" >&2; exit 2 ;;
-  esac
-done
-case "$DB" in sqlite|postgres) ;; *) echo "--db must be sqlite or postgres" >&2; exit 2 ;; esac
-command -v wrk >/dev/null || { apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }; }
-
-PORT=18083
-BASE="http://127.0.0.1:$PORT"
-WORK=$(mktemp -d)
-PG_ADMIN="postgres://postgres@127.0.0.1:5432/postgres"
-PG_DB="rapport_bench_tickets_$(date +%s)"
-SERVER_PID=""
-export RAPPORT_JWT_SECRET="bench-secret-bench-secret-bench-secret-0123"
-export RAPPORT_ACCESS_TOKEN_TTL=3600
-export RAPPORT_LOG=warn
-
-cleanup() {
-  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true
-  if [ "$DB" = postgres ]; then psql -q "$PG_ADMIN" -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1 || true; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-if [ "$BUILD" = 1 ]; then
-  echo "building release binary…" >&2
-  cargo build --release -q -p rapport-server
-fi
-BIN=${CARGO_TARGET_DIR:-target}/release/rapport
-if [ "$DB" = postgres ]; then
-  psql -q "$PG_ADMIN" -c "CREATE DATABASE $PG_DB" >/dev/null
-  URL="postgres://postgres@127.0.0.1:5432/$PG_DB"
-else
-  URL="$WORK/bench.db"
-fi
+bench_parse_args --tickets:TICKETS --duration:DURATION --connections:CONNECTIONS -- "$@"
+bench_need_wrk
+bench_init tickets 18083
+bench_build
+bench_create_db
 
 echo "seeding: demo data + $TICKETS synthetic tickets on $DB…" >&2
-SEED_START=$(date +%s)
-"$BIN" seed --database-url "$URL" --demo --synthetic-tickets "$TICKETS" >"$WORK/seed.log" 2>&1 || { cat "$WORK/seed.log" >&2; exit 1; }
-SEED_SECS=$(( $(date +%s) - SEED_START ))
+bench_seed --demo --synthetic-tickets "$TICKETS"
 # VACUUM as well as ANALYZE, as autovacuum would shortly after a bulk load.
 if [ "$DB" = postgres ]; then psql -q "$URL" -c "VACUUM (ANALYZE)" >/dev/null; fi
 
-"$BIN" serve --bind "127.0.0.1:$PORT" --database-url "$URL" >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 1 300); do curl -sf "$BASE/readyz" >/dev/null && break; sleep 0.1; done
-curl -sf "$BASE/readyz" >/dev/null || { echo "server did not become ready" >&2; cat "$WORK/server.log" >&2; exit 1; }
-rss_mb() { awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$SERVER_PID/status"; }
-json() { python3 -c "import sys,json; d=json.load(sys.stdin); print($1)"; }
-
-token() {
-  curl -sf "$BASE/api/v1/auth/login" -H 'content-type: application/json' \
-    -d "{\"email\":\"$1\",\"password\":\"Rapport-Demo-2026!\"}" | json 'd["access_token"]'
-}
+bench_start_server
 MANAGER=$(token manager@demo.rapport.test)
 CSR=$(token callcenter@demo.rapport.test)
 DIVISION=$(curl -sf -H "Authorization: Bearer $MANAGER" "$BASE/api/v1/divisions?code=MOT" | json 'd["data"][0]["id"]')
@@ -99,12 +52,8 @@ run() { # name, connections, token, path, [lua script]
   [ -n "${5:-}" ] && script=(-s "$5")
   out=$(DIVISION_ID=$DIVISION BRANCH_ID=$BRANCH CATEGORY_IDS=$CATEGORIES wrk --latency -t"$(( $2 < 2 ? 1 : 2 ))" -c"$2" \
     -d"${DURATION}s" "${script[@]}" -H "Authorization: Bearer $3" "$BASE$4")
-  local rps p50 p99 errors
-  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-  p50=$(awk '$1=="50%" {print $2}' <<<"$out")
-  p99=$(awk '$1=="99%" {print $2}' <<<"$out")
-  errors=$(awk '/Non-2xx/ {print $5}' <<<"$out"); errors=${errors:-0}
-  printf '| %s | %s | %s | %s | %s | %s MB | %s |\n' "$1" "$2" "$rps" "$p50" "$p99" "$(rss_mb)" "$errors"
+  bench_wrk_stats "$out"
+  printf '| %s | %s | %s | %s | %s | %s MB | %s |\n' "$1" "$2" "$RPS" "$P50" "$P99" "$(rss_mb)" "$ERRORS"
   grep -E 'Socket errors' <<<"$out" >&2 || true
 }
 

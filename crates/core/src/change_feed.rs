@@ -28,6 +28,7 @@ use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::db::Conn;
@@ -91,7 +92,7 @@ pub struct FeedQuery {
 }
 
 /// One change, as the feed delivers it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ChangeEvent {
     /// This event's position: pass it as `after` to resume right behind it.
     pub cursor: String,
@@ -107,14 +108,16 @@ pub struct ChangeEvent {
     pub action: String,
     /// The record as the API shows it after the change (`{"id": …}` when it
     /// no longer exists).
+    // Passed through as stored: building a `serde_json::Value` and writing it
+    // out again was most of the cost of a read (docs/benchmarks.md, issue 8).
     #[schema(value_type = Object)]
-    pub payload: serde_json::Value,
+    pub payload: Box<RawValue>,
     /// The request that made the change, when one did.
     pub request_id: Option<String>,
 }
 
 /// One read of the feed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Feed {
     /// The events, in feed order.
     pub data: Vec<ChangeEvent>,
@@ -225,10 +228,18 @@ pub fn read(conn: &mut Conn, query: &FeedQuery) -> Result<Feed> {
                         .sql(")"),
                 );
             }
-            if let Some(types) = &request.entity_types {
-                q = q.filter(change_events::entity_type.eq_any(types));
+            match request.entity_types.as_deref() {
+                // `= ANY(array)` hides the one type from the planner, which
+                // then walks the whole feed index and filters; `=` lets it
+                // read (entity_type, tx_id, seq) in order.
+                Some([one]) => q = q.filter(change_events::entity_type.eq(one)),
+                Some(types) => q = q.filter(change_events::entity_type.eq_any(types)),
+                None => {}
             }
-            q.order((sql::<BigInt>("tx_id"), change_events::seq.asc())).limit(fetch).load(c)?
+            // Qualified: a bare `tx_id` in ORDER BY names the output column
+            // of that name, the bigint cast above, which no index has; the
+            // read then sorted the whole table for every page.
+            q.order((sql::<BigInt>("change_events.tx_id"), change_events::seq.asc())).limit(fetch).load(c)?
         }
         Conn::Sqlite(c) => {
             let mut q = change_events::table
@@ -247,8 +258,10 @@ pub fn read(conn: &mut Conn, query: &FeedQuery) -> Result<Feed> {
             if let Some(after) = request.after {
                 q = q.filter(change_events::seq.gt(after.seq));
             }
-            if let Some(types) = &request.entity_types {
-                q = q.filter(change_events::entity_type.eq_any(types));
+            match request.entity_types.as_deref() {
+                Some([one]) => q = q.filter(change_events::entity_type.eq(one)),
+                Some(types) => q = q.filter(change_events::entity_type.eq_any(types)),
+                None => {}
             }
             q.order(change_events::seq.asc()).limit(fetch).load(c)?
         }
@@ -262,7 +275,9 @@ pub fn read(conn: &mut Conn, query: &FeedQuery) -> Result<Feed> {
 
 fn event(row: EventRow) -> Result<ChangeEvent> {
     let (tx, seq, id, occurred_at, entity_type, entity_id, action, payload, request_id) = row;
-    let payload = serde_json::from_str(&payload)
+    // Checked, not parsed into a tree: a bad payload must not reach a reader
+    // as broken JSON.
+    let payload = RawValue::from_string(payload)
         .map_err(|e| Error::Internal(format!("stored change event {id} has a bad payload: {e}")))?;
     Ok(ChangeEvent {
         cursor: Position { tx, seq }.encode(),
