@@ -2,6 +2,7 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use rapport_auth::policy::{Operation, Resource};
+use rapport_core::audit::{self, Action};
 use rapport_core::jobs::{self, JobListQuery, JobResponse};
 
 use super::{GetProblems, ListProblems, ListResponse, UpdateProblems, respond};
@@ -56,8 +57,8 @@ pub async fn get_job(
 
 /// Retry a dead job.
 ///
-/// Back in the queue at once with a fresh set of attempts. A job that is
-/// not dead answers 409 `not_dead`.
+/// Back in the queue at once with a fresh set of attempts; audited. A job
+/// that is not dead answers 409 `not_dead`.
 #[utoipa::path(
     tag = "jobs",
     params(("id" = String, Path, description = "Job id")),
@@ -71,6 +72,13 @@ pub async fn retry_job(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     caller.may(Resource::Jobs, Operation::Update)?;
-    let job = state.write(move |conn| jobs::retry(conn, &id)).await?;
+    let job = state
+        .write(move |conn| {
+            let job = jobs::retry(conn, &id)?;
+            let details = serde_json::json!({ "retried": true, "kind": job.kind });
+            audit::record_event(conn, &caller.ctx, "job", &job.id, Action::Updated, details)?;
+            Ok(job)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(job))
 }

@@ -2,6 +2,7 @@
 //! and messaging comes with the tasks issue).
 
 use actix_web::{HttpResponse, get, post, put, web};
+use rapport_core::audit::{self, Action};
 use rapport_core::notification::{
     self, NotificationListQuery, NotificationPreferences, NotificationResponse, UpdatePreferences,
 };
@@ -83,7 +84,7 @@ pub async fn get_notification_preferences(
 /// Change your notification channels.
 ///
 /// Channels left out stay as they are. Applies to notifications written
-/// from now on.
+/// from now on. Audited.
 #[utoipa::path(
     tag = "notifications",
     request_body = UpdatePreferences,
@@ -97,6 +98,13 @@ pub async fn set_notification_preferences(
     body: ApiJson<UpdatePreferences>,
 ) -> Result<HttpResponse, ApiError> {
     let user_id = caller.principal.user_id.clone();
-    let preferences = state.write(move |conn| notification::set_preferences(conn, &user_id, &body.0)).await?;
+    let preferences = state
+        .write(move |conn| {
+            let preferences = notification::set_preferences(conn, &user_id, &body.0)?;
+            let details = serde_json::json!({ "notification_channels": preferences });
+            audit::record_event(conn, &caller.ctx, "user", &user_id, Action::Updated, details)?;
+            Ok(preferences)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(preferences))
 }

@@ -163,8 +163,10 @@ async fn notifications_go_by_email_to_the_sink_and_by_the_channels_each_user_cho
     assert_eq!(phone.status, StatusCode::OK, "{:?}", phone.body);
     let change =
         TestRequest::put().uri("/api/v1/notifications/preferences").set_json(json!({"email": false, "whatsapp": true}));
+    let audited_before = app.audit_of("user", &rep).len();
     let changed = app.call_as(change, Some(&rep_token)).await;
     assert_eq!(changed.body, json!({"email": false, "sms": false, "whatsapp": true}));
+    assert_eq!(app.audit_of("user", &rep).len(), audited_before + 1, "the change is audited");
     assign_task(&app, &motors, &rep, "Visit the fleet customer").await;
     assert_eq!(run(), 1);
     assert_eq!(sink.messages().len(), 1, "no more e-mail");

@@ -148,7 +148,10 @@ async fn bad_feed_requests_are_refused_and_need_the_right_role() {
 #[actix_web::test]
 async fn an_event_committed_late_is_never_skipped() {
     let app = TestApp::new().await;
-    let record = |db: rapport_core::db::Db, id: &'static str, hold: Duration, started: Option<mpsc::Sender<()>>| {
+    let record = |db: rapport_core::db::Db,
+                  id: &'static str,
+                  started: Option<mpsc::Sender<()>>,
+                  hold_until: Option<mpsc::Receiver<()>>| {
         std::thread::spawn(move || {
             let mut conn = db.write().expect("conn");
             conn.transaction(|c| {
@@ -157,20 +160,25 @@ async fn an_event_committed_late_is_never_skipped() {
                 if let Some(started) = started {
                     started.send(()).expect("signal");
                 }
-                std::thread::sleep(hold);
+                if let Some(hold_until) = hold_until {
+                    // Until the reader has read (or a generous timeout).
+                    let _ = hold_until.recv_timeout(Duration::from_secs(30));
+                }
                 Ok::<_, rapport_core::Error>(())
             })
             .expect("write");
         })
     };
     let (started, early_wrote) = mpsc::channel();
-    let early = record(app.db().clone(), "early", Duration::from_millis(800), Some(started));
+    let (release, hold) = mpsc::channel();
+    let early = record(app.db().clone(), "early", Some(started), Some(hold));
     early_wrote.recv().expect("early writer started");
-    let late = record(app.db().clone(), "late", Duration::ZERO, None);
+    let late = record(app.db().clone(), "late", None, None);
     // On PostgreSQL the late writer commits now; on SQLite it waits for the
     // single writer. Either way, read while the early one is still open.
     std::thread::sleep(Duration::from_millis(200));
     let during = app.get("/api/v1/events").await;
+    release.send(()).expect("release the early writer");
     let seen: Vec<&str> =
         during.body["data"].as_array().expect("data").iter().filter_map(|e| e["entity_id"].as_str()).collect();
     assert!(seen.is_empty(), "nothing may show while an earlier writer is open: {seen:?}");
