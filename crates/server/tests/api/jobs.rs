@@ -204,43 +204,35 @@ fn wait_until_ready(port: u16) {
     panic!("replica on port {port} never became ready");
 }
 
-/// Two `rapport serve` processes, two job loops each, share one database:
-/// every reminder runs exactly once, and (on PostgreSQL) both take part.
-#[actix_web::test]
-async fn two_server_processes_run_every_job_exactly_once() {
-    let app = TestApp::new().await;
-    let motors = division(&app, "MOT", "Motors").await;
-    let spawn = |port: u16| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_rapport"))
-            .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--database-url", app.database_url()])
-            .args(["--jwt-secret", "replica-secret-replica-secret-replica-secret"])
-            .args(["--job-workers", "2", "--job-batch", "5", "--job-poll-ms", "20", "--sweep-interval", "0"])
-            .args(["--log", "warn"])
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("start rapport")
-    };
-    let ports = [free_port(), free_port()];
-    let mut replicas = ports.map(spawn);
-    // Both must be up before the jobs arrive, or the first could take them all.
-    for port in ports {
-        wait_until_ready(port);
-    }
+/// Starts `rapport serve` on `port` against the test database, with job
+/// loops set by `jobs` (`--job-…` arguments) and nothing else running.
+fn spawn_replica(app: &TestApp, port: u16, jobs: &[&str]) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_rapport"))
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--database-url", app.database_url()])
+        .args(["--jwt-secret", "replica-secret-replica-secret-replica-secret"])
+        .args(["--job-poll-ms", "20", "--sweep-interval", "0", "--log", "warn"])
+        .args(jobs)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("start rapport")
+}
 
-    const TASKS: usize = 200;
+/// `n` open tasks for the admin, each with a reminder due a minute ago,
+/// written as the replicas run (BEGIN IMMEDIATE: on SQLite they share the
+/// file's write lock).
+fn create_reminders(app: &TestApp, division_id: &str, n: usize) {
     let mut conn = app.db().write().expect("conn");
     let reminded_at = chrono::Utc::now() - TimeDelta::minutes(1);
-    for chunk in 0..(TASKS / 20) {
-        // BEGIN IMMEDIATE: on SQLite the replicas write the same file.
+    for chunk in 0..n.div_ceil(20) {
         write_transaction(&mut conn, |c| {
-            for i in 0..20 {
+            for i in 0..20.min(n - chunk * 20) {
                 let input = CreateTask {
                     title: format!("Reminder {chunk}.{i}"),
                     kind: TaskKind::Callback,
                     priority: None,
                     related_type: None,
                     related_id: None,
-                    division_id: Some(motors.clone()),
+                    division_id: Some(division_id.to_owned()),
                     branch_id: None,
                     assignee_id: Some(app.admin_id.clone()),
                     due_at: reminded_at + TimeDelta::hours(1),
@@ -253,34 +245,91 @@ async fn two_server_processes_run_every_job_exactly_once() {
         })
         .expect("tasks");
     }
-    drop(conn);
+}
 
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let reminders_done = "jobs WHERE kind = 'task_reminder' AND status = 'done'";
-    while app.count(reminders_done) < TASKS as i64 && Instant::now() < deadline {
+const REMINDERS_DONE: &str = "jobs WHERE kind = 'task_reminder' AND status = 'done'";
+
+/// Waits up to `secs` for `n` reminders to be done.
+fn wait_for_reminders(app: &TestApp, n: usize, secs: u64) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while app.count(REMINDERS_DONE) < n as i64 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(100));
     }
-    for replica in &mut replicas {
-        replica.kill().expect("stop replica");
-        replica.wait().expect("reap replica");
-    }
-    assert_eq!(app.count(reminders_done), TASKS as i64, "every reminder ran");
-    assert_eq!(app.count("notifications WHERE kind = 'task_due'"), TASKS as i64, "exactly once each");
+}
+
+fn stop(replica: &mut std::process::Child) {
+    replica.kill().expect("stop replica");
+    replica.wait().expect("reap replica");
+}
+
+/// Each reminder ran once: `n` done, `n` notices, one per task.
+fn assert_exactly_once(app: &TestApp, n: usize) {
+    assert_eq!(app.count(REMINDERS_DONE), n as i64, "every reminder ran");
+    assert_eq!(app.count("notifications WHERE kind = 'task_due'"), n as i64, "exactly once each");
     assert_eq!(
         app.count("(SELECT DISTINCT entity_id FROM notifications WHERE kind = 'task_due') AS reminded"),
-        TASKS as i64
+        n as i64
     );
+}
+
+/// Two `rapport serve` processes, two job loops each, share one database:
+/// every reminder runs exactly once, and (on PostgreSQL) both take part.
+#[actix_web::test]
+async fn two_server_processes_run_every_job_exactly_once() {
+    let app = TestApp::new().await;
+    let motors = division(&app, "MOT", "Motors").await;
+    let ports = [free_port(), free_port()];
+    let mut replicas = ports.map(|port| spawn_replica(&app, port, &["--job-workers", "2", "--job-batch", "5"]));
+    // Both must be up before the jobs arrive, or the first could take them all.
+    for port in ports {
+        wait_until_ready(port);
+    }
+    const TASKS: usize = 200;
+    create_reminders(&app, &motors, TASKS);
+    wait_for_reminders(&app, TASKS, 60);
+    for replica in &mut replicas {
+        stop(replica);
+    }
+    assert_exactly_once(&app, TASKS);
     // On SQLite the two share one file's write lock, which is not fair: a
     // replica may lose every race. Exactly-once holds there too; taking
     // part is checked on PostgreSQL, where replicas are the production set-up.
     if app.db().backend() == rapport_core::db::Backend::Sqlite {
         return;
     }
-    let pids: Vec<String> = replicas.iter().map(|r| format!(":{}:", r.id())).collect();
-    for pid in &pids {
-        let mine = app.count(&format!("jobs WHERE lease_owner LIKE '%{pid}%'"));
-        assert!(mine > 0, "replica {pid} ran no job");
+    for replica in &replicas {
+        let mine = app.count(&format!("jobs WHERE lease_owner LIKE '%:{}:%'", replica.id()));
+        assert!(mine > 0, "replica {} ran no job", replica.id());
     }
+}
+
+/// A replica killed (SIGKILL) while it holds leased jobs: once the leases
+/// run out, another replica runs them; nothing is lost, nothing runs twice.
+#[actix_web::test]
+async fn a_replica_killed_while_holding_leases_loses_nothing_and_doubles_nothing() {
+    let app = TestApp::new().await;
+    let motors = division(&app, "MOT", "Motors").await;
+    const TASKS: usize = 400;
+    create_reminders(&app, &motors, TASKS);
+    let mut doomed =
+        spawn_replica(&app, free_port(), &["--job-workers", "1", "--job-batch", "300", "--job-lease-secs", "5"]);
+    let holding = format!("jobs WHERE status = 'running' AND lease_owner LIKE '%:{}:%'", doomed.id());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while app.count(&holding) == 0 {
+        assert!(Instant::now() < deadline, "the replica never leased a job");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    stop(&mut doomed);
+    let stranded = app.count("jobs WHERE status = 'running'");
+    assert!(stranded > 0, "killed while holding leases");
+
+    let mut rescuer =
+        spawn_replica(&app, free_port(), &["--job-workers", "2", "--job-batch", "50", "--job-lease-secs", "5"]);
+    wait_for_reminders(&app, TASKS, 90);
+    stop(&mut rescuer);
+    assert_exactly_once(&app, TASKS);
+    let retried = app.count("jobs WHERE kind = 'task_reminder' AND attempts >= 2");
+    assert!(retried >= 1, "the stranded jobs ran again after their lease ran out");
 }
 
 /// This module's endpoints for the access-matrix test: a dead job per call,
