@@ -204,6 +204,30 @@ fn wait_until_ready(port: u16) {
     panic!("replica on port {port} never became ready");
 }
 
+/// Jobs of one batch share a transaction, each in a savepoint: one that
+/// fails rolls back alone and is queued for a retry; the others stand.
+#[actix_web::test]
+async fn a_failing_job_in_a_batch_does_not_undo_its_neighbours() {
+    let app = TestApp::new().await;
+    let motors = division(&app, "MOT", "Motors").await;
+    let mut conn = app.db().write().expect("conn");
+    let bad = NewJob {
+        kind: "no_such_kind",
+        payload: json!({}),
+        run_at: rapport_core::time::now() - TimeDelta::minutes(2),
+        dedupe_key: None,
+        max_attempts: 3,
+    };
+    let bad = jobs::enqueue(&mut conn, bad).expect("enqueue").expect("new");
+    drop(conn);
+    create_reminders(&app, &motors, 3);
+    assert_eq!(run(&app, "w"), 4 + 3, "three reminders, their three assignment e-mails, one bad job");
+    assert_eq!(app.count(REMINDERS_DONE), 3);
+    assert_eq!(app.count("notifications WHERE kind = 'task_due'"), 3);
+    let failed = app.get(&format!("/api/v1/jobs/{bad}")).await;
+    assert_eq!((failed.body["status"].as_str(), failed.body["attempts"].as_i64()), (Some("queued"), Some(1)));
+}
+
 /// Starts `rapport serve` on `port` against the test database, with job
 /// loops set by `jobs` (`--job-…` arguments) and nothing else running.
 fn spawn_replica(app: &TestApp, port: u16, jobs: &[&str]) -> std::process::Child {
