@@ -152,6 +152,7 @@ pub fn record<T: Serialize>(
             audit_log::client_addr.eq(ctx.client_addr.as_deref()),
         ))
         .execute(conn)?;
+    let changed = changed_fields(&before, &after);
     let payload = if after.is_null() { serde_json::json!({ "id": entity_id }) } else { after };
     diesel::insert_into(change_events::table)
         .values((
@@ -162,9 +163,25 @@ pub fn record<T: Serialize>(
             change_events::action.eq(action.as_str()),
             change_events::payload.eq(payload.to_string()),
             change_events::request_id.eq(ctx.request_id.as_deref()),
+            change_events::changed.eq(changed),
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// The top-level fields that differ between two versions of a record, as a
+/// JSON array; `None` unless both versions are objects (a creation or a
+/// deletion changes everything).
+fn changed_fields(before: &serde_json::Value, after: &serde_json::Value) -> Option<String> {
+    let (Some(before), Some(after)) = (before.as_object(), after.as_object()) else { return None };
+    let mut names: Vec<&str> = after
+        .iter()
+        .filter(|(name, value)| before.get(name.as_str()) != Some(value))
+        .map(|(name, _)| name.as_str())
+        .chain(before.keys().filter(|name| !after.contains_key(name.as_str())).map(String::as_str))
+        .collect();
+    names.sort_unstable();
+    Some(serde_json::to_string(&names).unwrap_or_else(|_| "[]".to_owned()))
 }
 
 /// Writes an audit entry (no change event) for something that happened to a
@@ -243,6 +260,8 @@ pub struct ChangeEvent {
     pub payload: String,
     /// The request that made the change.
     pub request_id: Option<String>,
+    /// The fields an update changed (a JSON array), `None` otherwise.
+    pub changed: Option<String>,
 }
 
 /// The audit trail of one record, oldest first.
@@ -366,4 +385,19 @@ pub fn list(conn: &mut Conn, query: &AuditListQuery) -> Result<crate::page::Page
         entity_type: row.entity_type,
         entity_id: row.entity_id,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::changed_fields;
+    use serde_json::json;
+
+    #[test]
+    fn changed_fields_name_what_differs_added_or_dropped() {
+        let before = json!({"id": "a", "stage_id": "s1", "notes": null, "gone": 1});
+        let after = json!({"id": "a", "stage_id": "s2", "notes": "hi", "new": true});
+        assert_eq!(changed_fields(&before, &after).as_deref(), Some(r#"["gone","new","notes","stage_id"]"#));
+        assert_eq!(changed_fields(&after, &after).as_deref(), Some("[]"));
+        assert_eq!(changed_fields(&serde_json::Value::Null, &after), None);
+    }
 }

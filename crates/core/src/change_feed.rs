@@ -114,6 +114,10 @@ pub struct ChangeEvent {
     pub payload: Box<RawValue>,
     /// The request that made the change, when one did.
     pub request_id: Option<String>,
+    /// For an update, the top-level payload fields it changed (e.g.
+    /// `["stage_id", "status", "updated_at", "version"]`); `null` otherwise.
+    #[schema(value_type = Option<Vec<String>>)]
+    pub changed: Option<Box<RawValue>>,
 }
 
 /// One read of the feed.
@@ -197,7 +201,8 @@ impl FeedRequest {
     }
 }
 
-type EventRow = (i64, i64, String, chrono::NaiveDateTime, String, String, String, String, Option<String>);
+type EventRow =
+    (i64, i64, String, chrono::NaiveDateTime, String, String, String, String, Option<String>, Option<String>);
 
 /// Reads the events after `query.after`, in feed order.
 pub fn read(conn: &mut Conn, query: &FeedQuery) -> Result<Feed> {
@@ -216,6 +221,7 @@ pub fn read(conn: &mut Conn, query: &FeedQuery) -> Result<Feed> {
                     change_events::action,
                     change_events::payload,
                     change_events::request_id,
+                    change_events::changed,
                 ))
                 .filter(sql::<Bool>("tx_id < pg_snapshot_xmin(pg_current_snapshot())"))
                 .into_boxed();
@@ -253,6 +259,7 @@ pub fn read(conn: &mut Conn, query: &FeedQuery) -> Result<Feed> {
                     change_events::action,
                     change_events::payload,
                     change_events::request_id,
+                    change_events::changed,
                 ))
                 .into_boxed();
             if let Some(after) = request.after {
@@ -274,11 +281,15 @@ pub fn read(conn: &mut Conn, query: &FeedQuery) -> Result<Feed> {
 }
 
 fn event(row: EventRow) -> Result<ChangeEvent> {
-    let (tx, seq, id, occurred_at, entity_type, entity_id, action, payload, request_id) = row;
+    let (tx, seq, id, occurred_at, entity_type, entity_id, action, payload, request_id, changed) = row;
     // Checked, not parsed into a tree: a bad payload must not reach a reader
     // as broken JSON.
     let payload = RawValue::from_string(payload)
         .map_err(|e| Error::Internal(format!("stored change event {id} has a bad payload: {e}")))?;
+    let changed = changed
+        .map(RawValue::from_string)
+        .transpose()
+        .map_err(|e| Error::Internal(format!("stored change event {id} has a bad changed list: {e}")))?;
     Ok(ChangeEvent {
         cursor: Position { tx, seq }.encode(),
         id,
@@ -288,6 +299,7 @@ fn event(row: EventRow) -> Result<ChangeEvent> {
         action,
         payload,
         request_id,
+        changed,
     })
 }
 

@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod change_feed;
 pub mod db;
 mod error;
+pub mod feed_consumer;
 pub mod idempotency;
 pub mod ids;
 pub mod jobs;

@@ -146,6 +146,7 @@ diesel::table! {
         action -> Text,
         payload -> Text,
         request_id -> Nullable<Text>,
+        changed -> Nullable<Text>,
     }
 }
 
@@ -933,6 +934,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    feed_consumers (name) {
+        name -> Text,
+        cursor -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(tickets -> ticket_categories (category_id));
 diesel::joinable!(tickets -> divisions (division_id));
 diesel::joinable!(ticket_slas -> tickets (ticket_id));
@@ -1002,4 +1011,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     tasks,
     jobs,
     notification_channels,
+    feed_consumers,
 );

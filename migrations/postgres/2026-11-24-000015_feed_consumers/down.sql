@@ -1,0 +1,2 @@
+DROP TABLE feed_consumers;
+ALTER TABLE change_events DROP COLUMN changed;
