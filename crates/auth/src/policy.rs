@@ -73,11 +73,15 @@ pub enum Resource {
     Tasks,
     /// `/jobs`: background jobs (read: the admin view; update: retry).
     Jobs,
+    /// `/automation/rules`: automation rules.
+    AutomationRules,
+    /// `/automation/runs`: what each rule run did (why a task exists).
+    AutomationRuns,
 }
 
 impl Resource {
     /// Every resource, in table order.
-    pub const ALL: [Resource; 30] = [
+    pub const ALL: [Resource; 32] = [
         Resource::Divisions,
         Resource::Branches,
         Resource::Calendars,
@@ -108,6 +112,8 @@ impl Resource {
         Resource::Events,
         Resource::Tasks,
         Resource::Jobs,
+        Resource::AutomationRules,
+        Resource::AutomationRuns,
     ];
 
     /// The name used in `docs/security.md`.
@@ -143,6 +149,8 @@ impl Resource {
             Resource::Events => "events",
             Resource::Tasks => "tasks",
             Resource::Jobs => "jobs",
+            Resource::AutomationRules => "automation_rules",
+            Resource::AutomationRuns => "automation_runs",
         }
     }
 
@@ -171,6 +179,7 @@ impl Resource {
             Resource::Events => "events",
             Resource::Tasks => "tasks",
             Resource::Jobs => "jobs",
+            Resource::AutomationRules | Resource::AutomationRuns => "automation",
         }
     }
 }
@@ -317,6 +326,11 @@ pub const MATRIX: &[Rule] = &[
     (Resource::Tasks,     Operation::Update, [A, A, D, O, O, O, N, A]),
     (Resource::Jobs,      Operation::Read,   [A, A, N, N, N, N, N, N]),
     (Resource::Jobs,      Operation::Update, [A, N, N, N, N, N, N, N]),
+    (Resource::AutomationRules, Operation::Read,   [A, A, A, N, N, N, A, A]),
+    (Resource::AutomationRules, Operation::Create, [A, N, N, N, N, N, N, N]),
+    (Resource::AutomationRules, Operation::Update, [A, N, N, N, N, N, N, N]),
+    (Resource::AutomationRules, Operation::Delete, [A, N, N, N, N, N, N, N]),
+    (Resource::AutomationRuns,  Operation::Read,   [A, A, A, A, A, A, A, A]),
 ];
 
 /// The scope `role` has for `operation` on `resource`, if any.
@@ -351,6 +365,7 @@ pub const KEY_SCOPES: &[&str] = &[
     "tasks:read",
     "tasks:write",
     "events:read",
+    "automation:read",
 ];
 
 /// May `principal` perform `operation` on `resource`? Returns the scope of

@@ -43,6 +43,7 @@ pub const ENTITY_TYPES: &[&str] = &[
     "api_key",
     "asset",
     "asset_reading",
+    "automation_rule",
     "branch",
     "calendar",
     "categorisation_rule",

@@ -39,8 +39,15 @@ pub fn day_bounds(tz: Tz, now: DateTime<Utc>) -> (NaiveDateTime, NaiveDateTime) 
 
 /// Midnight of `day` in `tz` as a stored UTC instant. Where a zone skips
 /// midnight (a daylight-saving jump), the day starts at its first instant.
-fn local_midnight(tz: Tz, day: chrono::NaiveDate) -> NaiveDateTime {
-    let naive = day.and_time(chrono::NaiveTime::MIN);
+pub fn local_midnight(tz: Tz, day: chrono::NaiveDate) -> NaiveDateTime {
+    local_instant(tz, day, chrono::NaiveTime::MIN)
+}
+
+/// `at` o'clock on `day` in `tz` as a stored UTC instant; a wall-clock time
+/// a daylight-saving jump skips is taken an hour later, and one it repeats
+/// at its first occurrence.
+pub fn local_instant(tz: Tz, day: chrono::NaiveDate, at: chrono::NaiveTime) -> NaiveDateTime {
+    let naive = day.and_time(at);
     let local = tz
         .from_local_datetime(&naive)
         .earliest()

@@ -228,6 +228,11 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         seed::demo(&db).map_err(|e| format!("demo data: {e}"))?;
         tracing::info!("demo data loaded; demo users sign in with password {}", seed::DEMO_PASSWORD);
     }
+    {
+        let mut conn = db.write().map_err(|e| describe(&e))?;
+        crate::state::write_transaction(&mut conn, rapport_tasks::automation::defaults::install)
+            .map_err(|e| format!("built-in automation rules: {e}"))?;
+    }
     let secret = signing_secret(args.jwt_secret.as_deref(), &url)?;
     let keys = TokenKeys::new(
         &secret,
@@ -252,6 +257,10 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     let job_db = state.db.clone();
     let (job_workers, job_settings) = (args.jobs.job_workers, args.jobs.settings());
     let channels = std::sync::Arc::new(args.jobs.channels()?);
+    let automation = std::sync::Arc::new(crate::automation::Automation::new(
+        state.config.company_time_zone,
+        crate::automation::SCAN_EVERY,
+    ));
     actix_web::rt::System::new()
         .block_on(async move {
             if let Some((db, settings, interval)) = sweep {
@@ -263,6 +272,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
                     job_db.clone(),
                     job_settings.clone(),
                     channels.clone(),
+                    automation.clone(),
                     worker,
                 ));
             }

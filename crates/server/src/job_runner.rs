@@ -12,7 +12,10 @@ use rapport_core::db::{Conn, Db};
 use rapport_core::jobs::{self, LeasedJob};
 use rapport_core::notification::DELIVERY_JOB;
 use rapport_core::{Error, Result};
+use rapport_tasks::automation;
 use rapport_tasks::delivery::{self, Channels};
+
+use crate::automation::{Automation, DomainEffects};
 
 use crate::state::write_transaction;
 
@@ -44,6 +47,8 @@ fn dispatch(conn: &mut Conn, channels: &Channels, job: &LeasedJob) -> Result<()>
     match job.kind.as_str() {
         rapport_tasks::reminders::JOB_KIND => rapport_tasks::reminders::remind(conn, &job.payload).map(|_| ()),
         DELIVERY_JOB => delivery::deliver(conn, channels, &job.payload).map(|_| ()),
+        automation::run::JOB_KIND => automation::run::run(conn, &DomainEffects, &job.payload).map(|_| ()),
+        automation::messages::DELIVERY_JOB => delivery::deliver_customer(conn, channels, &job.payload).map(|_| ()),
         other => Err(Error::Internal(format!("no handler for job kind {other}"))),
     }
 }
@@ -69,7 +74,8 @@ pub fn run_batch(db: &Db, worker: &str, settings: &JobSettings, channels: &Chann
             jobs::lease(conn, worker, settings.batch, settings.lease, chrono::Utc::now())
         })?
     };
-    let (outside, inside): (Vec<&LeasedJob>, Vec<&LeasedJob>) = leased.iter().partition(|job| job.kind == DELIVERY_JOB);
+    let (outside, inside): (Vec<&LeasedJob>, Vec<&LeasedJob>) =
+        leased.iter().partition(|job| reaches_outside(&job.kind));
     if !inside.is_empty() {
         let mut conn = db.write()?;
         write_transaction(&mut conn, |conn| {
@@ -86,6 +92,11 @@ pub fn run_batch(db: &Db, worker: &str, settings: &JobSettings, channels: &Chann
         write_transaction(&mut conn, |conn| settle(conn, job, worker, ran))?;
     }
     Ok(leased.len())
+}
+
+/// Jobs that send something out of the building.
+fn reaches_outside(kind: &str) -> bool {
+    kind == DELIVERY_JOB || kind == automation::messages::DELIVERY_JOB
 }
 
 /// A job's effects and its fenced completion.
@@ -114,8 +125,20 @@ fn settle(conn: &mut Conn, job: &LeasedJob, worker: &str, ran: Result<()>) -> Re
 
 /// A worker loop, for as long as the server runs: batches back to back
 /// while jobs are due, then a poll every `settings.idle`.
-pub async fn run_forever(db: Db, settings: JobSettings, channels: Arc<Channels>, worker: String) {
+pub async fn run_forever(
+    db: Db,
+    settings: JobSettings,
+    channels: Arc<Channels>,
+    automation: Arc<Automation>,
+    worker: String,
+) {
     loop {
+        let (step_db, step) = (db.clone(), automation.clone());
+        match actix_web::web::block(move || step.step(&step_db)).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "automation step failed"),
+            Err(e) => tracing::warn!(error = %e, "automation step could not run"),
+        }
         let (db, settings_now, name, channels) = (db.clone(), settings.clone(), worker.clone(), channels.clone());
         let leased = actix_web::web::block(move || run_batch(&db, &name, &settings_now, &channels)).await;
         match leased {

@@ -149,6 +149,45 @@ pub fn deliver(conn: &mut Conn, channels: &Channels, payload: &serde_json::Value
     Ok(Delivered::Sent)
 }
 
+/// Runs one customer-message job (`automation::messages::DELIVERY_JOB`):
+/// sends it if the customer still consents to that channel for its purpose
+/// (a withdrawn consent, an erased customer or an unconfigured channel
+/// marks it skipped, not failed).
+pub fn deliver_customer(conn: &mut Conn, channels: &Channels, payload: &serde_json::Value) -> Result<Delivered> {
+    use crate::automation::messages;
+    let id = payload
+        .get("message_id")
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| Error::Internal("a customer message job has no message_id".into()))?;
+    let Some(message) = messages::pending(conn, id)? else { return Ok(Delivered::Skipped) };
+    let still = messages::reachable(conn, &message.customer_id, &message.purpose)?;
+    if still.as_ref().is_none_or(|(channel, _)| *channel != message.channel) {
+        messages::settle(conn, id, Some("consent withdrawn or address gone before sending"))?;
+        return Ok(Delivered::Skipped);
+    }
+    let sender: Option<&dyn Channel> = match message.channel.as_str() {
+        "email" => channels.email.as_deref(),
+        "sms" => Some(channels.sms.as_ref()),
+        _ => Some(channels.whatsapp.as_ref()),
+    };
+    let Some(sender) = sender else {
+        messages::settle(conn, id, Some("the channel is not configured"))?;
+        return Ok(Delivered::Skipped);
+    };
+    let outbound = Outbound {
+        notification_id: message.id.clone(),
+        name: String::new(),
+        to: message.address.clone(),
+        subject: "A message from your dealer".to_owned(),
+        body: message.body.clone(),
+    };
+    sender
+        .send(&outbound)
+        .map_err(|e| Error::Internal(format!("{} delivery to a customer failed: {e}", message.channel)))?;
+    messages::settle(conn, id, None)?;
+    Ok(Delivered::Sent)
+}
+
 /// The subject and plain-text body of a notification.
 pub fn render(notification: &NotificationResponse) -> (String, String) {
     let field = |name: &str| notification.payload.get(name).and_then(|v| v.as_str()).map(str::to_owned);
@@ -162,6 +201,7 @@ pub fn render(notification: &NotificationResponse) -> (String, String) {
         "ticket_assigned" => "Ticket assigned to you",
         "ticket_sla_warning" => "Ticket close to its SLA target",
         "ticket_sla_breached" => "Ticket past its SLA target",
+        "automation" => "Automation",
         _ => "Notification",
     };
     let subject = match &title {

@@ -13,6 +13,7 @@
 //! to record on the lead's timeline in the same transaction; this crate
 //! knows nothing of interactions, leads' cadence or HTTP.
 
+pub mod automation;
 pub mod delivery;
 pub mod kinds;
 pub mod reminders;

@@ -897,6 +897,7 @@ diesel::table! {
         outcome -> Nullable<Text>,
         created_by -> Nullable<Text>,
         rule_id -> Nullable<Text>,
+        rule_run_id -> Nullable<Text>,
         completed_at -> Nullable<Timestamp>,
         completed_by -> Nullable<Text>,
         interaction_id -> Nullable<Text>,
@@ -931,6 +932,58 @@ diesel::table! {
         channel -> Text,
         enabled -> Bool,
         updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    automation_rules (id) {
+        id -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        builtin_key -> Nullable<Text>,
+        trigger_kind -> Text,
+        trigger_params -> Text,
+        conditions -> Text,
+        actions -> Text,
+        delay_minutes -> Integer,
+        enabled -> Bool,
+        enabled_at -> Nullable<Timestamp>,
+        scanned_until -> Nullable<Timestamp>,
+        created_by -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        archived_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    automation_runs (id) {
+        id -> Text,
+        rule_id -> Text,
+        trigger_kind -> Text,
+        occurrence -> Text,
+        subject_type -> Nullable<Text>,
+        subject_id -> Nullable<Text>,
+        occurred_at -> Timestamp,
+        ran_at -> Timestamp,
+        results -> Text,
+    }
+}
+
+diesel::table! {
+    customer_messages (id) {
+        id -> Text,
+        customer_id -> Text,
+        channel -> Text,
+        purpose -> Text,
+        address -> Text,
+        body -> Text,
+        status -> Text,
+        detail -> Nullable<Text>,
+        rule_run_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
     }
 }
 
@@ -1012,4 +1065,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     jobs,
     notification_channels,
     feed_consumers,
+    automation_rules,
+    automation_runs,
+    customer_messages,
 );

@@ -16,7 +16,8 @@ use rapport_core::audit::{self, Action, WriteContext};
 use rapport_core::db::Conn;
 use rapport_core::db::schema::{
     assets, audit_log, change_events, custom_field_values, customer_consents, customer_contacts, customer_emails,
-    customer_phones, customer_tags, customers, interactions, purchase_lines, purchases, service_records,
+    customer_messages, customer_phones, customer_tags, customers, interactions, purchase_lines, purchases,
+    service_records,
 };
 use rapport_core::principal::Reach;
 use rapport_core::{Error, Result, time};
@@ -65,6 +66,8 @@ pub fn erase(conn: &mut Conn, ctx: &WriteContext, reach: &Reach, id: &str) -> Re
     diesel::delete(customer_phones::table.filter(customer_phones::customer_id.eq(id))).execute(conn)?;
     diesel::delete(customer_tags::table.filter(customer_tags::customer_id.eq(id))).execute(conn)?;
     diesel::delete(customer_consents::table.filter(customer_consents::customer_id.eq(id))).execute(conn)?;
+    // Messages rules sent hold an address and a text meant for the person.
+    diesel::delete(customer_messages::table.filter(customer_messages::customer_id.eq(id))).execute(conn)?;
     diesel::delete(custom_field_values::table.filter(custom_field_values::record_id.eq(id))).execute(conn)?;
     diesel::delete(
         customer_contacts::table.filter(customer_contacts::company_id.eq(id).or(customer_contacts::person_id.eq(id))),

@@ -12,7 +12,8 @@ use rapport_core::audit::{self, Action, WriteContext};
 use rapport_core::db::Conn;
 use rapport_core::db::schema::{
     assets, custom_field_values, customer_consents, customer_contacts, customer_divisions, customer_emails,
-    customer_external_ids, customer_phones, customer_tags, customers, interactions, purchases, service_records,
+    customer_external_ids, customer_messages, customer_phones, customer_tags, customers, interactions, purchases,
+    service_records, tasks,
 };
 use rapport_core::principal::Reach;
 use rapport_core::{Error, Result, time};
@@ -110,6 +111,14 @@ pub fn merge(
         .set(interactions::customer_id.eq(to))
         .execute(conn)?;
     moved.insert("interactions".to_owned(), n);
+    let n = diesel::update(tasks::table.filter(tasks::customer_id.eq(from)))
+        .set(tasks::customer_id.eq(to))
+        .execute(conn)?;
+    moved.insert("tasks".to_owned(), n);
+    let n = diesel::update(customer_messages::table.filter(customer_messages::customer_id.eq(from)))
+        .set(customer_messages::customer_id.eq(to))
+        .execute(conn)?;
+    moved.insert("customer_messages".to_owned(), n);
     moved.insert("custom_field_values".to_owned(), move_custom_values(conn, to, from)?);
     // Earlier merges into the duplicate now point straight at the survivor.
     diesel::update(customers::table.filter(customers::merged_into_id.eq(from)))

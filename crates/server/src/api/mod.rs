@@ -4,6 +4,7 @@ pub mod api_keys;
 pub mod assets;
 pub mod audit;
 pub mod auth;
+pub mod automation;
 pub mod branches;
 pub mod calendars;
 pub mod csat;
@@ -78,6 +79,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(leads::routes)
         .configure(tasks::routes)
         .configure(jobs::routes)
+        .configure(automation::routes)
         .configure(lead_routing::routes)
         .configure(notifications::routes)
         .configure(ticket_categories::routes)

@@ -163,6 +163,8 @@ pub fn demo(db: &Db) -> Result<()> {
         leads::demo_leads(conn, &ctx, &motors)?;
         desk::demo_desk(conn, &ctx, &motors)?;
         tickets::demo_tickets(conn, &motors, &service_branch)?;
+        // Last, so the history just written does not set them off.
+        rapport_tasks::automation::defaults::enable_all(conn, &ctx)?;
         Ok(())
     })
 }

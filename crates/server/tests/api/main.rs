@@ -3,6 +3,7 @@
 
 mod assets;
 mod auth;
+mod automation;
 mod branches;
 mod calendars;
 mod conventions;

@@ -155,6 +155,8 @@ pub struct TaskResponse {
     pub created_by: Option<String>,
     /// The automation rule that created it.
     pub rule_id: Option<String>,
+    /// The automation run that created it (`GET /api/v1/automation/runs/{id}` says why).
+    pub rule_run_id: Option<String>,
     /// When it was completed or cancelled.
     pub completed_at: Option<DateTime<Utc>>,
     /// Who completed or cancelled it.

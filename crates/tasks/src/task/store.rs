@@ -170,8 +170,38 @@ fn placement(
     Some((division, branch))
 }
 
+/// The automation rule and run that create a task.
+#[derive(Debug, Clone, Copy)]
+pub struct RuleOrigin<'a> {
+    /// The rule.
+    pub rule_id: &'a str,
+    /// Its run.
+    pub run_id: &'a str,
+}
+
 /// Creates a task within `reach` (the caller's reach over tasks).
 pub fn create(conn: &mut Conn, ctx: &WriteContext, reach: &Reach, input: CreateTask) -> Result<TaskResponse> {
+    insert(conn, ctx, reach, input, None)
+}
+
+/// Creates a task on behalf of an automation rule: with the system's
+/// reach, and no creating person.
+pub fn create_by_rule(
+    conn: &mut Conn,
+    ctx: &WriteContext,
+    input: CreateTask,
+    origin: RuleOrigin<'_>,
+) -> Result<TaskResponse> {
+    insert(conn, ctx, &Reach::everything(), input, Some(origin))
+}
+
+fn insert(
+    conn: &mut Conn,
+    ctx: &WriteContext,
+    reach: &Reach,
+    input: CreateTask,
+    origin: Option<RuleOrigin<'_>>,
+) -> Result<TaskResponse> {
     let mut problems = Problems::new();
     let title = validate::required_text(&mut problems, "title", &input.title, 200);
     let notes = validate::optional_text(&mut problems, "notes", input.notes.as_deref(), 5000);
@@ -235,7 +265,8 @@ pub fn create(conn: &mut Conn, ctx: &WriteContext, reach: &Reach, input: CreateT
         notes,
         outcome: None,
         created_by: (!reach.user_id.is_empty()).then(|| reach.user_id.clone()),
-        rule_id: None,
+        rule_id: origin.map(|o| o.rule_id.to_owned()),
+        rule_run_id: origin.map(|o| o.run_id.to_owned()),
         completed_at: None,
         completed_by: None,
         interaction_id: None,

@@ -1,0 +1,122 @@
+//! The rules engine's hands in the other domains ([`Effects`]), and the
+//! step every job-runner loop takes before leasing: queue the runs new
+//! changes set off and, every so often, the runs whose time has come.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use chrono_tz::Tz;
+use rapport_core::Result;
+use rapport_core::audit::WriteContext;
+use rapport_core::db::{Conn, Db};
+use rapport_core::principal::Reach;
+use rapport_customers::customer::api::UpdateCustomer;
+use rapport_customers::customer::store::{self as customers, Found};
+use rapport_leads::lead::api::UpdateLead;
+use rapport_tasks::automation::{Effects, Subject, SubjectType, dispatch, scan};
+use rapport_tickets::ticket::api::UpdateTicket;
+
+use crate::state::write_transaction;
+
+/// Changes other domains' records for rules, as the system, through each
+/// domain's own update (validation, audit, notifications included).
+pub struct DomainEffects;
+
+impl Effects for DomainEffects {
+    fn change_owner(&self, conn: &mut Conn, subject: &Subject, user_id: &str) -> Result<()> {
+        let (ctx, all) = (WriteContext::system(), Reach::everything());
+        match subject.kind {
+            SubjectType::Lead => {
+                let lead = rapport_leads::lead::store::get(conn, &all, &subject.id)?;
+                let changes = UpdateLead { owner_id: Some(Some(user_id.to_owned())), ..UpdateLead::default() };
+                rapport_leads::lead::update(conn, &ctx, &all, Some(&all), &subject.id, lead.version, changes)?;
+            }
+            SubjectType::Ticket => {
+                let ticket = rapport_tickets::ticket::store::get(conn, &all, &subject.id)?;
+                let changes = UpdateTicket { assignee_id: Some(Some(user_id.to_owned())), ..UpdateTicket::default() };
+                rapport_tickets::ticket::store::update(
+                    conn,
+                    &ctx,
+                    &all,
+                    Some(&all),
+                    &subject.id,
+                    ticket.version,
+                    changes,
+                )?;
+            }
+            other => {
+                return Err(rapport_core::Error::invalid(
+                    "type",
+                    "not_allowed",
+                    format!("a {} has no owner to change", other.as_str()),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn add_tag(&self, conn: &mut Conn, customer_id: &str, tag: &str) -> Result<bool> {
+        let all = Reach::everything();
+        let Found::Customer(customer) = customers::get(conn, &all, customer_id)? else { return Ok(false) };
+        if customer.tags.iter().any(|t| t == tag) {
+            return Ok(false);
+        }
+        let mut tags = customer.tags.clone();
+        tags.push(tag.to_owned());
+        let changes = UpdateCustomer { tags: Some(tags), ..UpdateCustomer::default() };
+        customers::update(conn, &WriteContext::system(), &all, customer_id, customer.version, changes)?;
+        Ok(true)
+    }
+}
+
+/// Dispatch passes per step.
+const MAX_PASSES: usize = 20;
+
+/// How often the timed triggers are scanned.
+pub const SCAN_EVERY: Duration = Duration::from_secs(30);
+
+/// One process's automation step: dispatch on every call, scan at most
+/// every `scan_every` (the last scan is kept per process; replicas scanning
+/// at once take different rules).
+pub struct Automation {
+    tz: Tz,
+    scan_every: Duration,
+    last_scan: Mutex<Option<Instant>>,
+}
+
+impl Automation {
+    /// Days and times of day in `tz`.
+    pub fn new(tz: Tz, scan_every: Duration) -> Self {
+        Automation { tz, scan_every, last_scan: Mutex::new(None) }
+    }
+
+    /// Queues what is due; returns the runs queued. Failures are the
+    /// caller's to log: the next step tries again from the same place.
+    pub fn step(&self, db: &Db) -> Result<usize> {
+        let mut queued = 0;
+        // Bounded, so a long backlog (the first start over an old feed)
+        // does not keep this worker from its jobs.
+        for _ in 0..MAX_PASSES {
+            let mut conn = db.write()?;
+            let pass = write_transaction(&mut conn, dispatch::dispatch)?;
+            queued += pass.runs;
+            if pass.busy || pass.events < dispatch::BATCH as usize {
+                break;
+            }
+        }
+        let due = {
+            let mut last = self.last_scan.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let due = last.is_none_or(|at| at.elapsed() >= self.scan_every);
+            if due {
+                *last = Some(Instant::now());
+            }
+            due
+        };
+        if due {
+            let mut conn = db.write()?;
+            let scanned = write_transaction(&mut conn, |conn| scan::scan(conn, self.tz, chrono::Utc::now()))?;
+            queued += scanned.runs;
+        }
+        Ok(queued)
+    }
+}
