@@ -72,6 +72,11 @@ impl Effects for DomainEffects {
 /// Dispatch passes per step.
 const MAX_PASSES: usize = 20;
 
+/// How often a process reads the change feed for rules: often enough that
+/// a rule acts within a second, rarely enough that job workers draining a
+/// queue do not pay a feed read per batch.
+pub const DISPATCH_EVERY: Duration = Duration::from_millis(500);
+
 /// How often the timed triggers are scanned.
 pub const SCAN_EVERY: Duration = Duration::from_secs(30);
 
@@ -81,22 +86,37 @@ pub const SCAN_EVERY: Duration = Duration::from_secs(30);
 pub struct Automation {
     tz: Tz,
     scan_every: Duration,
+    dispatch_every: Duration,
     last_scan: Mutex<Option<Instant>>,
+    last_dispatch: Mutex<Option<Instant>>,
+}
+
+/// Whether `every` has passed since `last`, and if so, marks now.
+fn due(last: &Mutex<Option<Instant>>, every: Duration) -> bool {
+    let mut last = last.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let due = last.is_none_or(|at| at.elapsed() >= every);
+    if due {
+        *last = Some(Instant::now());
+    }
+    due
 }
 
 impl Automation {
-    /// Days and times of day in `tz`.
+    /// Days and times of day in `tz`; the feed is read at most every
+    /// [`DISPATCH_EVERY`] (zero in tests: every step).
     pub fn new(tz: Tz, scan_every: Duration) -> Self {
-        Automation { tz, scan_every, last_scan: Mutex::new(None) }
+        let dispatch_every = DISPATCH_EVERY.min(scan_every);
+        Automation { tz, scan_every, dispatch_every, last_scan: Mutex::new(None), last_dispatch: Mutex::new(None) }
     }
 
     /// Queues what is due; returns the runs queued. Failures are the
     /// caller's to log: the next step tries again from the same place.
     pub fn step(&self, db: &Db) -> Result<usize> {
         let mut queued = 0;
+        let passes = if due(&self.last_dispatch, self.dispatch_every) { MAX_PASSES } else { 0 };
         // Bounded, so a long backlog (the first start over an old feed)
         // does not keep this worker from its jobs.
-        for _ in 0..MAX_PASSES {
+        for _ in 0..passes {
             let mut conn = db.write()?;
             let pass = write_transaction(&mut conn, dispatch::dispatch)?;
             queued += pass.runs;
@@ -104,15 +124,7 @@ impl Automation {
                 break;
             }
         }
-        let due = {
-            let mut last = self.last_scan.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            let due = last.is_none_or(|at| at.elapsed() >= self.scan_every);
-            if due {
-                *last = Some(Instant::now());
-            }
-            due
-        };
-        if due {
+        if due(&self.last_scan, self.scan_every) {
             let mut conn = db.write()?;
             let scanned = write_transaction(&mut conn, |conn| scan::scan(conn, self.tz, chrono::Utc::now()))?;
             queued += scanned.runs;
