@@ -281,6 +281,33 @@ pub fn read(conn: &mut Conn, query: &FeedQuery) -> Result<Feed> {
     Ok(Feed { data, next_cursor, has_more })
 }
 
+/// How many events lie after cursor `after` (`None`: all), counting those
+/// of transactions the feed does not show yet: a reader's lag.
+pub fn count_after(conn: &mut Conn, after: Option<&str>) -> Result<i64> {
+    let after = match after {
+        None => None,
+        Some(raw) => {
+            Some(Position::decode(raw).ok_or_else(|| Error::Internal(format!("stored feed cursor {raw} is invalid")))?)
+        }
+    };
+    Ok(match (conn, after) {
+        (conn, None) => change_events::table.count().get_result(conn)?,
+        (Conn::Postgres(c), Some(after)) => change_events::table
+            .filter(
+                sql::<Bool>("(tx_id, seq) > (")
+                    .bind::<BigInt, _>(after.tx)
+                    .sql("::text::xid8, ")
+                    .bind::<BigInt, _>(after.seq)
+                    .sql(")"),
+            )
+            .count()
+            .get_result(c)?,
+        (Conn::Sqlite(c), Some(after)) => {
+            change_events::table.filter(change_events::seq.gt(after.seq)).count().get_result(c)?
+        }
+    })
+}
+
 fn event(row: EventRow) -> Result<ChangeEvent> {
     let (tx, seq, id, occurred_at, entity_type, entity_id, action, payload, request_id, changed) = row;
     // Checked, not parsed into a tree: a bad payload must not reach a reader

@@ -67,3 +67,16 @@ where
     }
     Ok(Some(feed.data.len()))
 }
+
+/// How many change events `consumer` has still to read, counting those of
+/// transactions not finished yet (the feed shows them once they and every
+/// older transaction are done).
+pub fn lag(conn: &mut Conn, consumer: &str) -> Result<i64> {
+    let cursor: Option<Option<String>> = feed_consumers::table
+        .filter(feed_consumers::name.eq(consumer))
+        .select(feed_consumers::cursor)
+        .first(conn)
+        .optional()?;
+    let Some(cursor) = cursor else { return Err(Error::Internal(format!("no feed consumer named {consumer}"))) };
+    change_feed::count_after(conn, cursor.as_deref())
+}

@@ -250,6 +250,29 @@ pub fn complete(conn: &mut Conn, job: &LeasedJob, worker: &str) -> Result<bool> 
     Ok(changed == 1)
 }
 
+/// Marks every job of `batch` done, if all are still leased to `worker`;
+/// returns false (and changes nothing the caller keeps: roll back) when
+/// any lease was lost. One statement for a batch whose jobs all succeeded.
+pub fn complete_all(conn: &mut Conn, batch: &[&LeasedJob], worker: &str) -> Result<bool> {
+    let now = time::now();
+    let ids: Vec<&str> = batch.iter().map(|job| job.id.as_str()).collect();
+    let changed = diesel::update(
+        jobs::table
+            .filter(jobs::id.eq_any(&ids))
+            .filter(jobs::status.eq(JobStatus::Running.as_str()))
+            .filter(jobs::lease_owner.eq(worker)),
+    )
+    .set((
+        jobs::status.eq(JobStatus::Done.as_str()),
+        jobs::lease_until.eq(None::<NaiveDateTime>),
+        jobs::last_error.eq(None::<String>),
+        jobs::updated_at.eq(now),
+        jobs::finished_at.eq(Some(now)),
+    ))
+    .execute(conn)?;
+    Ok(changed == ids.len())
+}
+
 /// How long before attempt `attempt + 1` after attempt `attempt` failed:
 /// 10 s, 20 s, 40 s… doubling, at most an hour.
 pub fn backoff(attempt: i32) -> TimeDelta {

@@ -60,10 +60,10 @@ const LEASE_LOST: &str = "lease lost";
 /// Leases one batch for `worker` and runs it; returns how many jobs it
 /// leased (0: nothing was due).
 ///
-/// Jobs that only write to the database run together in one transaction,
-/// each in a savepoint with its fenced completion: a job's effects and its
-/// completion still stand or fall together, but the batch pays one commit
-/// instead of one per job (the commit, a WAL flush, bounded throughput on
+/// Jobs that only write to the database run together in one transaction
+/// with one fenced completion for all of them (falling back to a savepoint
+/// per job when one fails): a job's effects and its completion still stand
+/// or fall together, but the batch pays one commit instead of one per job (the commit, a WAL flush, bounded throughput on
 /// PostgreSQL: docs/benchmarks.md, "Jobs"). Jobs that reach outside
 /// (deliveries) run in a transaction each, so a slow mail server never
 /// holds the database's writer.
@@ -78,13 +78,26 @@ pub fn run_batch(db: &Db, worker: &str, settings: &JobSettings, channels: &Chann
         leased.iter().partition(|job| reaches_outside(&job.kind));
     if !inside.is_empty() {
         let mut conn = db.write()?;
-        write_transaction(&mut conn, |conn| {
+        // The common case first: every job succeeds, all effects and one
+        // fenced completion of the whole batch commit together. Should any
+        // job fail (or a lease be lost), that transaction rolls back, undoing
+        // every effect, and the batch runs again job by job, each in a
+        // savepoint, so one failure is recorded without undoing the others.
+        let together = write_transaction(&mut conn, |conn| {
             for job in &inside {
-                let ran = conn.transaction(|conn| run_one(conn, channels, job, worker));
-                settle(conn, job, worker, ran)?;
+                dispatch(conn, channels, job)?;
             }
-            Ok(())
-        })?;
+            if jobs::complete_all(conn, &inside, worker)? { Ok(()) } else { Err(Error::Internal(LEASE_LOST.into())) }
+        });
+        if together.is_err() {
+            write_transaction(&mut conn, |conn| {
+                for job in &inside {
+                    let ran = conn.transaction(|conn| run_one(conn, channels, job, worker));
+                    settle(conn, job, worker, ran)?;
+                }
+                Ok(())
+            })?;
+        }
     }
     for job in outside {
         let mut conn = db.write()?;
