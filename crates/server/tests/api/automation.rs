@@ -664,6 +664,23 @@ async fn a_change_fires_a_rule_once_even_when_dispatch_rolls_back_or_runs_concur
     assert_eq!(about, made, "one task per lead");
 }
 
+#[actix_web::test]
+async fn replicas_starting_together_install_the_built_in_rules_once() {
+    let app = TestApp::new().await;
+    let starts: Vec<_> = (0..4)
+        .map(|_| {
+            let db = app.db().clone();
+            std::thread::spawn(move || {
+                let mut conn = db.write().expect("conn");
+                write_transaction(&mut conn, defaults::install).expect("install")
+            })
+        })
+        .collect();
+    let added: usize = starts.into_iter().map(|s| s.join().expect("start")).sum();
+    assert_eq!(added, defaults::KEYS.len());
+    assert_eq!(app.count("automation_rules"), defaults::KEYS.len() as i64);
+}
+
 /// This module's endpoints for the access-matrix test.
 pub async fn matrix_endpoints(app: &TestApp, home: &str, n: usize) -> Vec<Endpoint> {
     use Operation::{Create, Delete, Read, Update};

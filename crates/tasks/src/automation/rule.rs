@@ -500,8 +500,14 @@ pub(crate) fn install(conn: &mut Conn, builtins: Vec<Builtin<'_>>) -> Result<usi
         let exists: i64 =
             automation_rules::table.filter(automation_rules::builtin_key.eq(builtin.key)).count().get_result(conn)?;
         if exists == 0 {
-            insert(conn, &WriteContext::system(), builtin.input, Some(builtin.key))?;
-            added += 1;
+            // Replicas starting together race to install: the loser's insert
+            // breaks the unique key, which means installed (a savepoint keeps
+            // the surrounding transaction usable on PostgreSQL).
+            match conn.transaction(|conn| insert(conn, &WriteContext::system(), builtin.input, Some(builtin.key))) {
+                Ok(_) => added += 1,
+                Err(Error::Conflict { .. }) => {}
+                Err(e) => return Err(e),
+            }
         }
     }
     Ok(added)
