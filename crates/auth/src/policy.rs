@@ -73,11 +73,14 @@ pub enum Resource {
     Tasks,
     /// `/jobs`: background jobs (read: the admin view; update: retry).
     Jobs,
+    /// `/webhooks` and `/webhook-deliveries`: subscriptions, their
+    /// secrets, the delivery log and redelivery.
+    Webhooks,
 }
 
 impl Resource {
     /// Every resource, in table order.
-    pub const ALL: [Resource; 30] = [
+    pub const ALL: [Resource; 31] = [
         Resource::Divisions,
         Resource::Branches,
         Resource::Calendars,
@@ -108,6 +111,7 @@ impl Resource {
         Resource::Events,
         Resource::Tasks,
         Resource::Jobs,
+        Resource::Webhooks,
     ];
 
     /// The name used in `docs/security.md`.
@@ -143,6 +147,7 @@ impl Resource {
             Resource::Events => "events",
             Resource::Tasks => "tasks",
             Resource::Jobs => "jobs",
+            Resource::Webhooks => "webhooks",
         }
     }
 
@@ -171,6 +176,7 @@ impl Resource {
             Resource::Events => "events",
             Resource::Tasks => "tasks",
             Resource::Jobs => "jobs",
+            Resource::Webhooks => "webhooks",
         }
     }
 }
@@ -317,6 +323,10 @@ pub const MATRIX: &[Rule] = &[
     (Resource::Tasks,     Operation::Update, [A, A, D, O, O, O, N, A]),
     (Resource::Jobs,      Operation::Read,   [A, A, N, N, N, N, N, N]),
     (Resource::Jobs,      Operation::Update, [A, N, N, N, N, N, N, N]),
+    (Resource::Webhooks,  Operation::Read,   [A, N, N, N, N, N, N, A]),
+    (Resource::Webhooks,  Operation::Create, [A, N, N, N, N, N, N, A]),
+    (Resource::Webhooks,  Operation::Update, [A, N, N, N, N, N, N, A]),
+    (Resource::Webhooks,  Operation::Delete, [A, N, N, N, N, N, N, A]),
 ];
 
 /// The scope `role` has for `operation` on `resource`, if any.
@@ -351,6 +361,8 @@ pub const KEY_SCOPES: &[&str] = &[
     "tasks:read",
     "tasks:write",
     "events:read",
+    "webhooks:read",
+    "webhooks:write",
 ];
 
 /// May `principal` perform `operation` on `resource`? Returns the scope of

@@ -31,3 +31,4 @@ mod ticket_desk;
 mod ticket_queues;
 mod ticket_slas;
 mod tickets;
+mod webhooks;

@@ -142,6 +142,7 @@ async fn endpoints(app: &TestApp, division_id: &str, n: usize) -> Vec<Endpoint> 
     .chain(crate::ticket_desk::matrix_endpoints(app, division_id, n).await)
     .chain(crate::tasks::matrix_endpoints(app, division_id, n).await)
     .chain(crate::jobs::matrix_endpoints(app, division_id, n).await)
+    .chain(crate::webhooks::matrix_endpoints(app, division_id, n).await)
     .collect()
 }
 

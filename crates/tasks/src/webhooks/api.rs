@@ -72,10 +72,10 @@ pub struct UpdateWebhook {
     pub version: Option<i64>,
 }
 
-/// A new signing secret.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+/// Query parameters of a secret rotation.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"grace_period_seconds": 86400}))]
+#[into_params(parameter_in = Query)]
 pub struct RotateWebhookSecret {
     /// How long the old secret keeps signing too, in seconds, 0-604800
     /// (7 days); default 86400 (24 hours). 0 retires it at once.

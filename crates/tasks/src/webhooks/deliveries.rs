@@ -9,7 +9,9 @@ use rapport_core::page::{Page, PageRequest, instant_value};
 use rapport_core::{Error, Result, ids, time};
 use serde_json::value::RawValue;
 
-use super::api::{AttemptResponse, DeliveryListQuery, DeliveryResponse, DeliverySort, DeliveryStatus, DeliveryWithAttempts};
+use super::api::{
+    AttemptResponse, DeliveryListQuery, DeliveryResponse, DeliverySort, DeliveryStatus, DeliveryWithAttempts,
+};
 use super::rows::{AttemptRow, DeliveryRow};
 use super::subscriptions;
 use super::{JOB_KIND, job_payload};
@@ -54,8 +56,10 @@ fn find_row(conn: &mut Conn, id: &str) -> Result<DeliveryRow> {
 pub fn list(conn: &mut Conn, subscription_id: &str, query: &DeliveryListQuery) -> Result<Page<DeliveryResponse>> {
     let page = PageRequest::<DeliverySort>::parse(query.limit, None, query.cursor.as_deref())?;
     subscriptions::find_row(conn, subscription_id)?;
-    let mut q =
-        d::table.filter(d::subscription_id.eq(subscription_id.to_owned())).select(DeliveryRow::as_select()).into_boxed();
+    let mut q = d::table
+        .filter(d::subscription_id.eq(subscription_id.to_owned()))
+        .select(DeliveryRow::as_select())
+        .into_boxed();
     if let Some(status) = query.status {
         q = q.filter(d::status.eq(status.as_str()));
     }
@@ -108,11 +112,7 @@ pub fn redeliver(conn: &mut Conn, ctx: &WriteContext, id: &str) -> Result<Delive
     }
     let now = time::now();
     diesel::update(d::table.filter(d::id.eq(id)).filter(d::status.eq(&row.status)))
-        .set((
-            d::status.eq(DeliveryStatus::Pending.as_str()),
-            d::last_error.eq(None::<String>),
-            d::updated_at.eq(now),
-        ))
+        .set((d::status.eq(DeliveryStatus::Pending.as_str()), d::last_error.eq(None::<String>), d::updated_at.eq(now)))
         .execute(conn)?;
     jobs::enqueue(
         conn,

@@ -32,7 +32,7 @@ pub fn parse(problems: &mut Problems, raw: &[String]) -> Vec<String> {
     for (i, pattern) in raw.iter().enumerate() {
         let pattern = pattern.trim();
         if let Err(message) = check(pattern) {
-            problems.push(&format!("event_types[{i}]"), "unknown_value", message);
+            problems.push(format!("event_types[{i}]"), "unknown_value", message);
         } else if !patterns.iter().any(|p| p == pattern) {
             patterns.push(pattern.to_owned());
         }
@@ -48,7 +48,10 @@ fn check(pattern: &str) -> Result<(), String> {
         return Err(format!("`{pattern}` is not `entity_type.action`, `entity_type.*` or `*`"));
     };
     if !ENTITY_TYPES.contains(&entity) || is_internal(entity) {
-        return Err(format!("`{entity}` is not an entity type with events; expected one of {}", deliverable().join(", ")));
+        return Err(format!(
+            "`{entity}` is not an entity type with events; expected one of {}",
+            deliverable().join(", ")
+        ));
     }
     let action_ok = action == "*"
         || (!action.is_empty() && action.len() <= 40 && action.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
@@ -70,9 +73,7 @@ fn deliverable() -> Vec<&'static str> {
 /// Whether any of `patterns` takes events of `event_type` (`entity.action`).
 pub fn matches(patterns: &[String], event_type: &str) -> bool {
     let entity = event_type.split_once('.').map_or(event_type, |(entity, _)| entity);
-    patterns.iter().any(|p| {
-        p == "*" || p == event_type || p.strip_suffix(".*").is_some_and(|prefix| prefix == entity)
-    })
+    patterns.iter().any(|p| p == "*" || p == event_type || p.strip_suffix(".*").is_some_and(|prefix| prefix == entity))
 }
 
 /// The patterns that take `event_type`, for a stored-text filter: the exact

@@ -90,8 +90,8 @@ pub fn list(conn: &mut Conn, query: &WebhookListQuery) -> Result<Page<WebhookRes
         patterns::check_event_type(event_type)
             .map_err(|message| Error::InvalidQuery(vec![FieldError::new("event_type", "unknown_value", message)]))?;
         // Stored as a JSON array of strings: match each quoted pattern.
-        let [exact, entity, all] = patterns::patterns_taking(event_type)
-            .map(|p| validate::contains_pattern(&format!("\"{p}\"")));
+        let [exact, entity, all] =
+            patterns::patterns_taking(event_type).map(|p| validate::contains_pattern(&format!("\"{p}\"")));
         q = q.filter(
             s::event_types
                 .like(exact)
@@ -181,8 +181,7 @@ pub fn update(
     let name = changes.name.as_deref().map(|n| validate::required_text(&mut p, "name", n, 100));
     let url = changes.url.as_deref().map(|u| patterns::url(&mut p, u));
     let event_types = changes.event_types.as_deref().map(|e| patterns::parse(&mut p, e));
-    let description =
-        changes.description.map(|d| validate::optional_text(&mut p, "description", d.as_deref(), 500));
+    let description = changes.description.map(|d| validate::optional_text(&mut p, "description", d.as_deref(), 500));
     let attempts = changes.max_attempts.map(|m| max_attempts(&mut p, m));
     p.into_result(())?;
     if row.version != version {
@@ -228,7 +227,7 @@ pub fn rotate_secret(
         None => DEFAULT_GRACE,
         Some(seconds) if (0..=MAX_GRACE.num_seconds()).contains(&seconds) => TimeDelta::seconds(seconds),
         Some(_) => {
-            return Err(Error::Validation(vec![FieldError::new(
+            return Err(Error::InvalidQuery(vec![FieldError::new(
                 "grace_period_seconds",
                 "out_of_range",
                 format!("must be between 0 and {} (7 days)", MAX_GRACE.num_seconds()),
@@ -242,7 +241,8 @@ pub fn rotate_secret(
     let before = response(row.clone())?;
     let secret = new_secret();
     let now = time::now();
-    let (previous, expires) = if grace > TimeDelta::zero() { (Some(row.secret), Some(now + grace)) } else { (None, None) };
+    let (previous, expires) =
+        if grace > TimeDelta::zero() { (Some(row.secret), Some(now + grace)) } else { (None, None) };
     let updated = diesel::update(s::table.filter(s::id.eq(id)).filter(s::version.eq(row.version)))
         .set((
             s::secret.eq(&secret),
