@@ -76,7 +76,11 @@ const LEASE_LOST: &str = "lease lost";
 /// held, and recorded in a short write transaction each (see
 /// [`run_outside`]), so a slow receiver never holds the database's writer.
 pub fn run_batch(db: &Db, worker: &str, settings: &JobSettings, channels: &Channels) -> Result<usize> {
-    fan_out(db)?;
+    // A fan-out that fails (an event it cannot read) must not stop every
+    // other kind of job: it is logged and tried again next batch.
+    if let Err(e) = fan_out(db) {
+        tracing::warn!(error = %e, "webhook fan-out failed");
+    }
     let leased = {
         let mut conn = db.write()?;
         write_transaction(&mut conn, |conn| {
