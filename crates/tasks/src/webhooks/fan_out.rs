@@ -50,7 +50,32 @@ struct Subscriber {
 /// Returns how many events were read (`None`: another replica is fanning
 /// out right now).
 pub fn fan_out(conn: &mut Conn) -> Result<Option<usize>> {
-    let subscribers: Vec<Subscriber> = s::table
+    // Loaded at the first event, after the feed was read: a subscription
+    // committed before an event becomes readable is then always seen.
+    let mut subscribers: Option<Vec<Subscriber>> = None;
+    feed_consumer::consume(conn, feed_consumer::WEBHOOKS, EVENTS_PER_PASS, |conn, event| {
+        if patterns::is_internal(&event.entity_type) {
+            return Ok(());
+        }
+        if subscribers.is_none() {
+            subscribers = Some(active_subscribers(conn)?);
+        }
+        let Some(subscribers) = subscribers.as_ref() else { return Ok(()) };
+        let event_type = patterns::event_type(&event.entity_type, &event.action);
+        let occurred = time::stored(event.occurred_at);
+        let wanted = subscribers
+            .iter()
+            .filter(|sub| sub.created_at <= occurred && patterns::matches(&sub.patterns, &event_type));
+        for sub in wanted {
+            let body = event_body(event, &event_type)?;
+            queue(conn, &sub.id, sub.max_attempts, &event.id, &event_type, body)?;
+        }
+        Ok(())
+    })
+}
+
+fn active_subscribers(conn: &mut Conn) -> Result<Vec<Subscriber>> {
+    s::table
         .filter(s::active.eq(true))
         .select(SubscriptionRow::as_select())
         .load::<SubscriptionRow>(conn)?
@@ -63,22 +88,7 @@ pub fn fan_out(conn: &mut Conn) -> Result<Option<usize>> {
                 max_attempts: row.max_attempts,
             })
         })
-        .collect::<Result<_>>()?;
-    feed_consumer::consume(conn, feed_consumer::WEBHOOKS, EVENTS_PER_PASS, |conn, event| {
-        if patterns::is_internal(&event.entity_type) {
-            return Ok(());
-        }
-        let event_type = patterns::event_type(&event.entity_type, &event.action);
-        let occurred = time::stored(event.occurred_at);
-        let wanted = subscribers
-            .iter()
-            .filter(|sub| sub.created_at <= occurred && patterns::matches(&sub.patterns, &event_type));
-        for sub in wanted {
-            let body = event_body(event, &event_type)?;
-            queue(conn, &sub.id, sub.max_attempts, &event.id, &event_type, body)?;
-        }
-        Ok(())
-    })
+        .collect()
 }
 
 fn event_body(event: &ChangeEvent, event_type: &str) -> Result<String> {
