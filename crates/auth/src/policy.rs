@@ -77,11 +77,14 @@ pub enum Resource {
     AutomationRules,
     /// `/automation/runs`: what each rule run did (why a task exists).
     AutomationRuns,
+    /// `/webhooks` and `/webhook-deliveries`: subscriptions, their
+    /// secrets, the delivery log and redelivery.
+    Webhooks,
 }
 
 impl Resource {
     /// Every resource, in table order.
-    pub const ALL: [Resource; 32] = [
+    pub const ALL: [Resource; 33] = [
         Resource::Divisions,
         Resource::Branches,
         Resource::Calendars,
@@ -114,6 +117,7 @@ impl Resource {
         Resource::Jobs,
         Resource::AutomationRules,
         Resource::AutomationRuns,
+        Resource::Webhooks,
     ];
 
     /// The name used in `docs/security.md`.
@@ -151,6 +155,7 @@ impl Resource {
             Resource::Jobs => "jobs",
             Resource::AutomationRules => "automation_rules",
             Resource::AutomationRuns => "automation_runs",
+            Resource::Webhooks => "webhooks",
         }
     }
 
@@ -180,6 +185,7 @@ impl Resource {
             Resource::Tasks => "tasks",
             Resource::Jobs => "jobs",
             Resource::AutomationRules | Resource::AutomationRuns => "automation",
+            Resource::Webhooks => "webhooks",
         }
     }
 }
@@ -331,6 +337,10 @@ pub const MATRIX: &[Rule] = &[
     (Resource::AutomationRules, Operation::Update, [A, N, N, N, N, N, N, N]),
     (Resource::AutomationRules, Operation::Delete, [A, N, N, N, N, N, N, N]),
     (Resource::AutomationRuns,  Operation::Read,   [A, A, A, A, A, A, A, A]),
+    (Resource::Webhooks,  Operation::Read,   [A, N, N, N, N, N, N, A]),
+    (Resource::Webhooks,  Operation::Create, [A, N, N, N, N, N, N, A]),
+    (Resource::Webhooks,  Operation::Update, [A, N, N, N, N, N, N, A]),
+    (Resource::Webhooks,  Operation::Delete, [A, N, N, N, N, N, N, A]),
 ];
 
 /// The scope `role` has for `operation` on `resource`, if any.
@@ -366,6 +376,8 @@ pub const KEY_SCOPES: &[&str] = &[
     "tasks:write",
     "events:read",
     "automation:read",
+    "webhooks:read",
+    "webhooks:write",
 ];
 
 /// May `principal` perform `operation` on `resource`? Returns the scope of

@@ -71,6 +71,7 @@ pub const ENTITY_TYPES: &[&str] = &[
     "ticket_queue",
     "ticket_routing_rule",
     "user",
+    "webhook_subscription",
 ];
 
 /// Events per read when the caller gives no `limit`.

@@ -1,6 +1,7 @@
 //! The rules engine's hands in the other domains ([`Effects`]), and the
-//! step every job-runner loop takes before leasing: queue the runs new
-//! changes set off and, every so often, the runs whose time has come.
+//! step every job-runner loop takes before leasing: fan new changes out to
+//! webhook deliveries, queue the rule runs they set off and, every so
+//! often, the runs whose time has come.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -114,6 +115,13 @@ impl Automation {
     pub fn step(&self, db: &Db) -> Result<usize> {
         let mut queued = 0;
         let passes = if due(&self.last_dispatch, self.dispatch_every) { MAX_PASSES } else { 0 };
+        if passes > 0 {
+            // Webhooks read the same feed with their own cursor; a failure
+            // there must not keep the rules from running.
+            if let Err(e) = crate::job_runner::fan_out(db) {
+                tracing::warn!(error = %e, "webhook fan-out failed");
+            }
+        }
         // Bounded, so a long backlog (the first start over an old feed)
         // does not keep this worker from its jobs.
         for _ in 0..passes {

@@ -268,13 +268,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             }
             for n in 0..job_workers {
                 let worker = job_runner::worker_name(usize::try_from(n).unwrap_or_default());
-                actix_web::rt::spawn(job_runner::run_forever(
-                    job_db.clone(),
-                    job_settings.clone(),
-                    channels.clone(),
-                    automation.clone(),
-                    worker,
-                ));
+                job_runner::spawn(job_db.clone(), job_settings.clone(), channels.clone(), automation.clone(), worker)?;
             }
             actix_web::HttpServer::new(move || build_app(state.clone()))
                 .workers(workers)

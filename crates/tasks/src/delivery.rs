@@ -3,8 +3,10 @@
 //! sent through a [`Channel`]. E-mail goes over SMTP; SMS and WhatsApp go
 //! to a log channel until a provider is plugged in behind the same trait.
 //!
-//! A send happens before its job's completion commits, so a crash between
-//! the two sends again on retry: delivery is at least once. Each e-mail
+//! A job is read ([`prepare`]), sent ([`send`], with no database
+//! connection held, so a slow mail server never holds the writer) and its
+//! completion committed afterwards, so a crash between the send and the
+//! commit sends again on retry: delivery is at least once. Each e-mail
 //! carries the notification's id as its `Message-ID`, so a mail system
 //! can recognise the repeat.
 
@@ -90,6 +92,8 @@ impl Channel for LogChannel {
 /// The channels a server delivers on. Without SMTP settings, e-mails are
 /// skipped (the inbox still has them).
 pub struct Channels {
+    /// The HTTP client webhook deliveries go out on.
+    pub webhooks: crate::webhooks::Client,
     /// E-mail, when configured.
     pub email: Option<Box<dyn Channel>>,
     /// Text messages.
@@ -102,10 +106,18 @@ impl Channels {
     /// Log channels for SMS and WhatsApp, and `email` if given.
     pub fn with_email(email: Option<Box<dyn Channel>>) -> Channels {
         Channels {
+            webhooks: crate::webhooks::Client::default(),
             email,
             sms: Box::new(LogChannel { name: "sms" }),
             whatsapp: Box::new(LogChannel { name: "whatsapp" }),
         }
+    }
+
+    /// The same channels with webhook deliveries going out on `client`
+    /// (tests use short timeouts).
+    pub fn with_webhook_client(mut self, client: crate::webhooks::Client) -> Channels {
+        self.webhooks = client;
+        self
     }
 }
 
@@ -125,9 +137,20 @@ pub enum Delivered {
     Skipped,
 }
 
-/// Runs one delivery job: sends the notification on its channel, if the
-/// user still wants it there and has an address for it.
-pub fn deliver(conn: &mut Conn, channels: &Channels, payload: &serde_json::Value) -> Result<Delivered> {
+/// A notification ready to go out on one channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prepared {
+    /// The channel.
+    pub channel: DeliveryChannel,
+    /// The message.
+    pub message: Outbound,
+}
+
+/// Reads what a delivery job sends: the notification on its channel, if
+/// the user still wants it there and has an address for it (`None`:
+/// nothing to send). A read: the job runner calls it with no transaction
+/// held open across the send.
+pub fn prepare(conn: &mut Conn, channels: &Channels, payload: &serde_json::Value) -> Result<Option<Prepared>> {
     let job: Delivery = serde_json::from_value(payload.clone())
         .map_err(|e| Error::Internal(format!("a delivery job has a bad payload: {e}")))?;
     let channel = DeliveryChannel::parse(&job.channel)
@@ -135,45 +158,91 @@ pub fn deliver(conn: &mut Conn, channels: &Channels, payload: &serde_json::Value
     let target = notification::to_deliver(conn, &job.notification_id)?;
     let still_wanted = notification::preferences(conn, &target.user_id)?.enabled().any(|c| c == channel);
     if !target.active || !still_wanted {
-        return Ok(Delivered::Skipped);
+        return Ok(None);
     }
-    let (sender, to): (Option<&dyn Channel>, Option<String>) = match channel {
-        DeliveryChannel::Email => (channels.email.as_deref(), Some(target.email.clone())),
-        DeliveryChannel::Sms => (Some(channels.sms.as_ref()), target.phone.clone()),
-        DeliveryChannel::Whatsapp => (Some(channels.whatsapp.as_ref()), target.phone.clone()),
+    let to = match channel {
+        DeliveryChannel::Email => channels.email.is_some().then(|| target.email.clone()),
+        DeliveryChannel::Sms | DeliveryChannel::Whatsapp => target.phone.clone(),
     };
-    let (Some(sender), Some(to)) = (sender, to) else { return Ok(Delivered::Skipped) };
+    let Some(to) = to else { return Ok(None) };
     let (subject, body) = render(&target.notification);
     let message = Outbound { notification_id: target.notification.id.clone(), name: target.name, to, subject, body };
-    sender.send(&message).map_err(|e| Error::Internal(format!("{} delivery failed: {e}", channel.as_str())))?;
+    Ok(Some(Prepared { channel, message }))
+}
+
+/// Sends a prepared notification; holds no database connection.
+pub fn send(channels: &Channels, prepared: &Prepared) -> Result<Delivered> {
+    let sender: Option<&dyn Channel> = match prepared.channel {
+        DeliveryChannel::Email => channels.email.as_deref(),
+        DeliveryChannel::Sms => Some(channels.sms.as_ref()),
+        DeliveryChannel::Whatsapp => Some(channels.whatsapp.as_ref()),
+    };
+    let Some(sender) = sender else { return Ok(Delivered::Skipped) };
+    sender
+        .send(&prepared.message)
+        .map_err(|e| Error::Internal(format!("{} delivery failed: {e}", prepared.channel.as_str())))?;
     Ok(Delivered::Sent)
 }
 
-/// Runs one customer-message job (`automation::messages::DELIVERY_JOB`):
-/// sends it if the customer still consents to that channel for its purpose
-/// (a withdrawn consent, an erased customer or an unconfigured channel
-/// marks it skipped, not failed).
-pub fn deliver_customer(conn: &mut Conn, channels: &Channels, payload: &serde_json::Value) -> Result<Delivered> {
+/// Runs one delivery job in one go: [`prepare`] then [`send`]. The job
+/// runner keeps the two apart (no connection held while sending).
+pub fn deliver(conn: &mut Conn, channels: &Channels, payload: &serde_json::Value) -> Result<Delivered> {
+    match prepare(conn, channels, payload)? {
+        Some(prepared) => send(channels, &prepared),
+        None => Ok(Delivered::Skipped),
+    }
+}
+
+/// A message to a customer, ready to go out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerPrepared {
+    /// The `customer_messages` row.
+    pub message_id: String,
+    /// `email`, `sms` or `whatsapp`.
+    pub channel: String,
+    /// The message.
+    pub message: Outbound,
+}
+
+/// What a customer-message job (`automation::messages::DELIVERY_JOB`) will do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CustomerPreparation {
+    /// Send it.
+    Send(CustomerPrepared),
+    /// Mark it skipped, unsent, for this reason: the consent was withdrawn,
+    /// the address is gone, the customer was erased, or the channel is not
+    /// configured.
+    Skip {
+        /// The `customer_messages` row.
+        message_id: String,
+        /// Why.
+        why: &'static str,
+    },
+    /// Nothing: sent or skipped already.
+    Nothing,
+}
+
+/// Reads what a customer-message job sends, checking the customer's
+/// consent again (a read: nothing is held open across the send).
+pub fn prepare_customer(
+    conn: &mut Conn,
+    channels: &Channels,
+    payload: &serde_json::Value,
+) -> Result<CustomerPreparation> {
     use crate::automation::messages;
     let id = payload
         .get("message_id")
         .and_then(|v| v.as_str())
         .ok_or_else(|| Error::Internal("a customer message job has no message_id".into()))?;
-    let Some(message) = messages::pending(conn, id)? else { return Ok(Delivered::Skipped) };
+    let Some(message) = messages::pending(conn, id)? else { return Ok(CustomerPreparation::Nothing) };
+    let skip = |why| Ok(CustomerPreparation::Skip { message_id: message.id.clone(), why });
     let still = messages::reachable(conn, &message.customer_id, &message.purpose)?;
-    if still.as_ref().is_none_or(|(channel, _)| *channel != message.channel) {
-        messages::settle(conn, id, Some("consent withdrawn or address gone before sending"))?;
-        return Ok(Delivered::Skipped);
+    if still.as_ref().is_none_or(|(channel, address)| *channel != message.channel || *address != message.address) {
+        return skip("consent withdrawn or address gone before sending");
     }
-    let sender: Option<&dyn Channel> = match message.channel.as_str() {
-        "email" => channels.email.as_deref(),
-        "sms" => Some(channels.sms.as_ref()),
-        _ => Some(channels.whatsapp.as_ref()),
-    };
-    let Some(sender) = sender else {
-        messages::settle(conn, id, Some("the channel is not configured"))?;
-        return Ok(Delivered::Skipped);
-    };
+    if message.channel == "email" && channels.email.is_none() {
+        return skip("e-mail is not configured");
+    }
     let outbound = Outbound {
         notification_id: message.id.clone(),
         name: String::new(),
@@ -181,11 +250,24 @@ pub fn deliver_customer(conn: &mut Conn, channels: &Channels, payload: &serde_js
         subject: "A message from your dealer".to_owned(),
         body: message.body.clone(),
     };
+    Ok(CustomerPreparation::Send(CustomerPrepared {
+        message_id: message.id,
+        channel: message.channel,
+        message: outbound,
+    }))
+}
+
+/// Sends a prepared customer message; holds no database connection.
+pub fn send_customer(channels: &Channels, prepared: &CustomerPrepared) -> Result<()> {
+    let sender: Option<&dyn Channel> = match prepared.channel.as_str() {
+        "email" => channels.email.as_deref(),
+        "sms" => Some(channels.sms.as_ref()),
+        _ => Some(channels.whatsapp.as_ref()),
+    };
+    let sender = sender.ok_or_else(|| Error::Internal("e-mail is not configured".into()))?;
     sender
-        .send(&outbound)
-        .map_err(|e| Error::Internal(format!("{} delivery to a customer failed: {e}", message.channel)))?;
-    messages::settle(conn, id, None)?;
-    Ok(Delivered::Sent)
+        .send(&prepared.message)
+        .map_err(|e| Error::Internal(format!("{} delivery to a customer failed: {e}", prepared.channel)))
 }
 
 /// The subject and plain-text body of a notification.

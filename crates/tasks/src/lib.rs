@@ -18,5 +18,6 @@ pub mod delivery;
 pub mod kinds;
 pub mod reminders;
 pub mod task;
+pub mod webhooks;
 
 pub use kinds::{RelatedType, TaskKind, TaskPriority, TaskStatus};

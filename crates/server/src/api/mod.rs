@@ -31,6 +31,7 @@ pub mod ticket_categories;
 pub mod ticket_queues;
 pub mod tickets;
 pub mod users;
+pub mod webhooks;
 
 pub use problems::{CreateProblems, DeleteProblems, GetProblems, ListProblems, UpdateProblems};
 pub use respond::ListResponse;
@@ -80,6 +81,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(tasks::routes)
         .configure(jobs::routes)
         .configure(automation::routes)
+        .configure(webhooks::routes)
         .configure(lead_routing::routes)
         .configure(notifications::routes)
         .configure(ticket_categories::routes)

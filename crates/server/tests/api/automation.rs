@@ -484,6 +484,29 @@ async fn an_admin_rule_tests_its_conditions_and_runs_each_action() {
     assert_eq!(runs[0]["results"][1]["status"], json!("done"));
     assert_eq!(runs[0]["results"][1]["user_id"], json!(rep));
 
+    // A webhook from a rule: signed and queued like any delivery, named
+    // after the trigger, with the run as its event id.
+    let hook = app
+        .post(
+            "/api/v1/webhooks",
+            json!({"name": "ERP", "url": "http://127.0.0.1:9/hook", "event_types": ["ticket.created"]}),
+        )
+        .await;
+    assert_eq!(hook.status, StatusCode::CREATED, "{:?}", hook.body);
+    let hook_id = hook.body["webhook"]["id"].as_str().expect("webhook id");
+    let hooked = json!({"name": "Tell the ERP", "trigger": "lead_created",
+        "actions": [{"type": "send_webhook", "subscription_id": hook_id}]});
+    let hooked = app.post("/api/v1/automation/rules", hooked).await;
+    assert_eq!(hooked.status, StatusCode::CREATED, "{:?}", hooked.body);
+    lead(&app, &motors, &p.id, &rep, "referral").await;
+    settle(&app, &quiet());
+    let runs = app.get(&format!("/api/v1/automation/runs?rule_id={}", hooked.id())).await.body["data"].clone();
+    assert_eq!(runs[0]["results"][0]["status"], json!("done"), "{runs:?}");
+    let run_id = runs[0]["id"].as_str().expect("run").to_owned();
+    let deliveries = app
+        .count(&format!("webhook_deliveries WHERE event_type = 'automation.lead_created' AND event_id = '{run_id}'"));
+    assert_eq!(deliveries, 1);
+
     // A schedule: every day at a time that has passed today, for a named user.
     let now_lagos = Utc::now().with_timezone(&LAGOS);
     let at = (now_lagos - TimeDelta::minutes(2)).format("%H:%M").to_string();
@@ -561,6 +584,11 @@ async fn bad_rules_are_refused_with_field_errors_and_nothing_is_stored() {
             "actions[0].assign_to.role",
         ),
         (json!({"name": "x", "trigger": "lead_created", "delay_minutes": -1, "actions": [task]}), "delay_minutes"),
+        (
+            json!({"name": "x", "trigger": "lead_created", "actions": [{"type": "send_webhook",
+            "subscription_id": "0193a0c4-5b7e-7d10-9a3b-4c5d6e7f8a9c"}]}),
+            "actions[0].subscription_id",
+        ),
     ];
     for (body, field) in cases {
         let reply = app.post("/api/v1/automation/rules", body.clone()).await;

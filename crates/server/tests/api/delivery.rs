@@ -131,6 +131,7 @@ async fn notifications_go_by_email_to_the_sink_and_by_the_channels_each_user_cho
         email: Some(Box::new(EmailChannel::new(&sink.url(), "Rapport CRM <crm@test.rapport>").expect("smtp"))),
         sms: Box::new(Recorder::default()),
         whatsapp: Box::new(whatsapp.clone()),
+        webhooks: rapport_tasks::webhooks::Client::default(),
     };
     let run = || run_batch(app.db(), "w", &settings(), &channels).expect("batch");
 

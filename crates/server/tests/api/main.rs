@@ -32,3 +32,4 @@ mod ticket_desk;
 mod ticket_queues;
 mod ticket_slas;
 mod tickets;
+mod webhooks;

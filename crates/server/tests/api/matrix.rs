@@ -143,6 +143,7 @@ async fn endpoints(app: &TestApp, division_id: &str, n: usize) -> Vec<Endpoint> 
     .chain(crate::tasks::matrix_endpoints(app, division_id, n).await)
     .chain(crate::jobs::matrix_endpoints(app, division_id, n).await)
     .chain(crate::automation::matrix_endpoints(app, division_id, n).await)
+    .chain(crate::webhooks::matrix_endpoints(app, division_id, n).await)
     .collect()
 }
 
@@ -156,10 +157,13 @@ fn request(e: &Endpoint) -> TestRequest {
 
 #[actix_web::test]
 async fn every_role_gets_what_the_policy_says_on_every_endpoint() {
-    let app = TestApp::new().await;
+    let mut app = TestApp::new().await;
     let home = division(&app, "HOME", "Home division").await;
     let mut covered = std::collections::HashSet::new();
     for (n, role) in Role::ALL.into_iter().enumerate() {
+        // The whole walk can outlast an access token's 15 minutes on a busy
+        // debug build: the admin setting up each role's targets signs anew.
+        app.admin_token = app.keys().issue(&app.admin_id, chrono::Utc::now()).expect("token").0;
         let token = if role == Role::Integration {
             let (erp, _) = app.user_with_token(Role::Integration, None, None);
             let key = app.post("/api/v1/api-keys", json!({"user_id": erp, "name": "all", "scopes": KEY_SCOPES})).await;

@@ -106,6 +106,13 @@ pub enum RuleAction {
         /// The tag, at most 50 characters.
         tag: String,
     },
+    /// Send the run to a webhook subscription, signed and retried like any
+    /// delivery: event type `automation.<trigger>`, event id the run's id,
+    /// data `{rule_id, run_id, trigger, subject_type, subject_id}`.
+    SendWebhook {
+        /// The subscription (it must exist; an inactive one is skipped).
+        subscription_id: String,
+    },
 }
 
 impl RuleAction {
@@ -117,6 +124,7 @@ impl RuleAction {
             Self::NotifyCustomer { .. } => "notify_customer",
             Self::ChangeOwner { .. } => "change_owner",
             Self::AddTag { .. } => "add_tag",
+            Self::SendWebhook { .. } => "send_webhook",
         }
     }
 }
@@ -172,6 +180,15 @@ pub(crate) fn check(trigger: TriggerKind, actions: &[RuleAction], problems: &mut
                 }
                 assignee(problems, &field("to"), to, subject);
             }
+            RuleAction::SendWebhook { subscription_id } => {
+                if !ids::is_valid_id(subscription_id) {
+                    problems.push(
+                        field("subscription_id"),
+                        "not_found",
+                        format!("webhook subscription {subscription_id} does not exist"),
+                    );
+                }
+            }
             RuleAction::AddTag { tag } => {
                 text(problems, &field("tag"), tag, 50);
                 if !has_customer {
@@ -219,4 +236,18 @@ pub(crate) fn named_users(actions: &[RuleAction]) -> Vec<(String, &str)> {
         }
     }
     named
+}
+
+/// The webhook subscriptions `actions` name, for the caller to check.
+pub(crate) fn named_subscriptions(actions: &[RuleAction]) -> Vec<(String, &str)> {
+    actions
+        .iter()
+        .enumerate()
+        .filter_map(|(i, action)| match action {
+            RuleAction::SendWebhook { subscription_id } => {
+                Some((format!("actions[{i}].subscription_id"), subscription_id.as_str()))
+            }
+            _ => None,
+        })
+        .collect()
 }

@@ -10,7 +10,7 @@
 //!   listed values.
 //! - **Actions** create a task for the owner, a manager, a role or a named
 //!   user; notify someone; message the customer (with consent); change the
-//!   owner; tag the customer. The cross-domain ones go through [`Effects`],
+//!   owner; tag the customer; send a webhook. The cross-domain ones go through [`Effects`],
 //!   which the server implements with the other domains' crates.
 //!
 //! Each (rule, occurrence) is queued once as an `automation_run` job (its

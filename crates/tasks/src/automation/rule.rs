@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use rapport_core::audit::{self, Action, WriteContext};
 use rapport_core::db::Conn;
-use rapport_core::db::schema::{automation_rules, automation_runs, branches, divisions, users};
+use rapport_core::db::schema::{automation_rules, automation_runs, branches, divisions, users, webhook_subscriptions};
 use rapport_core::page::{Direction, Page, PageRequest, SortKey, instant_value};
 use rapport_core::{Error, Problems, Result, ids, time, validate};
 use serde::{Deserialize, Serialize};
@@ -237,6 +237,9 @@ fn check_definition(
     for (field, user) in action::named_users(actions) {
         check_ids(conn, problems, &field, &[user.to_owned()], Lookup::ActiveUser)?;
     }
+    for (field, subscription) in action::named_subscriptions(actions) {
+        check_ids(conn, problems, &field, &[subscription.to_owned()], Lookup::WebhookSubscription)?;
+    }
     if !(0..=525_600).contains(&delay_minutes) {
         problems.push("delay_minutes", "out_of_range", "delay_minutes must be 0-525600");
     }
@@ -247,6 +250,7 @@ enum Lookup {
     Division,
     Branch,
     ActiveUser,
+    WebhookSubscription,
 }
 
 fn check_ids(conn: &mut Conn, problems: &mut Problems, field: &str, values: &[String], lookup: Lookup) -> Result<()> {
@@ -260,6 +264,9 @@ fn check_ids(conn: &mut Conn, problems: &mut Problems, field: &str, values: &[St
                 Lookup::ActiveUser => {
                     users::table.filter(users::id.eq(value)).filter(users::active.eq(true)).count().get_result(conn)?
                 }
+                Lookup::WebhookSubscription => {
+                    webhook_subscriptions::table.filter(webhook_subscriptions::id.eq(value)).count().get_result(conn)?
+                }
             }
         };
         if found == 0 {
@@ -267,6 +274,7 @@ fn check_ids(conn: &mut Conn, problems: &mut Problems, field: &str, values: &[St
                 Lookup::Division => "division",
                 Lookup::Branch => "branch",
                 Lookup::ActiveUser => "active user",
+                Lookup::WebhookSubscription => "webhook subscription",
             };
             problems.push(field, "not_found", format!("no {what} {value}"));
         }

@@ -286,6 +286,18 @@ fn act(conn: &mut Conn, effects: &dyn Effects, place: &Place<'_>, action: &RuleA
             effects.change_owner(conn, subject, &user)?;
             Ok(ActionResult { user_id: Some(user), ..ActionResult::done(action) })
         }
+        RuleAction::SendWebhook { subscription_id } => {
+            let data = serde_json::json!({
+                "rule_id": place.rule.id,
+                "run_id": place.run_id,
+                "trigger": place.rule.trigger,
+                "subject_type": place.subject.map(|s| s.kind),
+                "subject_id": place.subject.map(|s| &s.id),
+            });
+            let event_type = format!("automation.{}", place.rule.trigger.as_str());
+            let delivery = crate::webhooks::send(conn, subscription_id, &event_type, place.run_id, &data)?;
+            Ok(ActionResult { detail: Some(format!("webhook delivery {delivery}")), ..ActionResult::done(action) })
+        }
         RuleAction::AddTag { tag } => {
             let Some(customer) = place.subject.and_then(|s| s.customer_id.as_deref()) else {
                 return Ok(ActionResult::skipped(action, "the record has no customer"));
