@@ -80,11 +80,15 @@ pub enum Resource {
     /// `/webhooks` and `/webhook-deliveries`: subscriptions, their
     /// secrets, the delivery log and redelivery.
     Webhooks,
+    /// `/metrics` reports and the dashboard, and `/exports` (raw rows).
+    Metrics,
+    /// `/metrics/targets`: KPI targets per division.
+    MetricTargets,
 }
 
 impl Resource {
     /// Every resource, in table order.
-    pub const ALL: [Resource; 33] = [
+    pub const ALL: [Resource; 35] = [
         Resource::Divisions,
         Resource::Branches,
         Resource::Calendars,
@@ -118,6 +122,8 @@ impl Resource {
         Resource::AutomationRules,
         Resource::AutomationRuns,
         Resource::Webhooks,
+        Resource::Metrics,
+        Resource::MetricTargets,
     ];
 
     /// The name used in `docs/security.md`.
@@ -156,6 +162,8 @@ impl Resource {
             Resource::AutomationRules => "automation_rules",
             Resource::AutomationRuns => "automation_runs",
             Resource::Webhooks => "webhooks",
+            Resource::Metrics => "metrics",
+            Resource::MetricTargets => "metric_targets",
         }
     }
 
@@ -186,6 +194,7 @@ impl Resource {
             Resource::Jobs => "jobs",
             Resource::AutomationRules | Resource::AutomationRuns => "automation",
             Resource::Webhooks => "webhooks",
+            Resource::Metrics | Resource::MetricTargets => "metrics",
         }
     }
 }
@@ -341,6 +350,10 @@ pub const MATRIX: &[Rule] = &[
     (Resource::Webhooks,  Operation::Create, [A, N, N, N, N, N, N, A]),
     (Resource::Webhooks,  Operation::Update, [A, N, N, N, N, N, N, A]),
     (Resource::Webhooks,  Operation::Delete, [A, N, N, N, N, N, N, A]),
+    (Resource::Metrics,   Operation::Read,   [A, A, D, O, O, O, A, A]),
+    (Resource::MetricTargets, Operation::Read,   [A, A, A, A, A, A, A, A]),
+    (Resource::MetricTargets, Operation::Update, [A, A, D, N, N, N, N, N]),
+    (Resource::MetricTargets, Operation::Delete, [A, A, D, N, N, N, N, N]),
 ];
 
 /// The scope `role` has for `operation` on `resource`, if any.
@@ -378,6 +391,7 @@ pub const KEY_SCOPES: &[&str] = &[
     "automation:read",
     "webhooks:read",
     "webhooks:write",
+    "metrics:read",
 ];
 
 /// May `principal` perform `operation` on `resource`? Returns the scope of

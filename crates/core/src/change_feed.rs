@@ -58,6 +58,7 @@ pub const ENTITY_TYPES: &[&str] = &[
     "lead",
     "lead_assignment_rule",
     "lost_reason",
+    "metric_target",
     "pipeline",
     "purchase",
     "service_record",

@@ -39,6 +39,7 @@ use utoipa::{Modify, OpenApi};
         (name = "jobs", description = "Background jobs (reminders and other scheduled work): the admin view and redelivery"),
         (name = "automation", description = "Automation rules (trigger, conditions, actions) and the record of what each run did"),
         (name = "webhooks", description = "Webhook subscriptions, signed deliveries of change events, the delivery log and redelivery"),
+        (name = "metrics", description = "KPI reports (each with numerator, denominator, target status and a link to its records), the dashboard, targets"),
         (name = "notifications", description = "Your inbox: assignments, hand-overs and (later) SLA warnings and due tasks"),
         (name = "intake", description = "Lead capture from web forms and messaging middleware, and the intake sources (keys) they use")
     ),

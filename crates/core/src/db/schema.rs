@@ -497,6 +497,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    metric_targets (id) {
+        id -> Text,
+        division_id -> Nullable<Text>,
+        kpi -> Text,
+        min_centi -> BigInt,
+        max_centi -> BigInt,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     leads (id) {
         id -> Text,
         customer_id -> Nullable<Text>,

@@ -8,6 +8,7 @@ pub mod automation;
 pub mod branches;
 pub mod calendars;
 pub mod csat;
+mod csv;
 pub mod custom_fields;
 pub mod customers;
 pub mod divisions;
@@ -19,6 +20,7 @@ pub mod jobs;
 pub mod lead_routing;
 pub mod leads;
 pub mod lost_reasons;
+pub mod metrics;
 pub mod notifications;
 pub mod pipelines;
 mod problems;
@@ -88,5 +90,6 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(tickets::routes)
         .configure(sla_policies::routes)
         .configure(ticket_queues::routes)
-        .configure(csat::routes);
+        .configure(csat::routes)
+        .configure(metrics::routes);
 }

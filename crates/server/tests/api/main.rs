@@ -21,6 +21,8 @@ mod lead_follow_up;
 mod lead_routing;
 mod leads;
 mod matrix;
+mod metrics;
+mod metrics_service;
 mod operations;
 mod pipelines;
 mod purchases;

@@ -144,6 +144,7 @@ async fn endpoints(app: &TestApp, division_id: &str, n: usize) -> Vec<Endpoint> 
     .chain(crate::jobs::matrix_endpoints(app, division_id, n).await)
     .chain(crate::automation::matrix_endpoints(app, division_id, n).await)
     .chain(crate::webhooks::matrix_endpoints(app, division_id, n).await)
+    .chain(crate::metrics::matrix_endpoints(app, division_id, n).await)
     .collect()
 }
 
@@ -232,7 +233,10 @@ fn template(path: &str) -> String {
     for part in path.split('/') {
         let after_external = parts.last().is_some_and(|p| p == "by-external-id");
         let after_source = parts.len() >= 2 && parts[parts.len() - 2] == "by-external-id";
-        parts.push(if after_external {
+        let after_reports = parts.last().is_some_and(|p| p == "reports");
+        parts.push(if after_reports {
+            "{kpi}".to_owned()
+        } else if after_external {
             "{source}".to_owned()
         } else if after_source {
             "{external_id}".to_owned()

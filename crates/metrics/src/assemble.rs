@@ -1,0 +1,95 @@
+//! Putting a report together from the rows its statements returned: the
+//! headline measures, one series point per bucket (empty buckets
+//! included, with null values and their reason) and the breakdown.
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+
+use crate::filters::Filters;
+use crate::report::{BreakdownRow, Measure, Report, SeriesPoint, Unit};
+use crate::sql::StatsRow;
+use crate::{GroupBy, Kpi};
+
+/// Seconds in a calendar day.
+pub(crate) const SECONDS_PER_DAY: i64 = 86_400;
+
+/// A report being assembled.
+pub(crate) struct Assembly<'f> {
+    kpi: Kpi,
+    title: String,
+    filters: &'f Filters,
+    records: Option<String>,
+    pub measures: Vec<Measure>,
+    pub series: Vec<SeriesPoint>,
+    pub breakdown: Vec<BreakdownRow>,
+}
+
+impl<'f> Assembly<'f> {
+    pub fn new(kpi: Kpi, title: &str, filters: &'f Filters, records: Option<String>) -> Assembly<'f> {
+        Assembly {
+            kpi,
+            title: title.to_owned(),
+            filters,
+            records,
+            measures: Vec::new(),
+            series: Vec::new(),
+            breakdown: Vec::new(),
+        }
+    }
+
+    /// One point per bucket of the period, with `measures(key)` for each
+    /// (`key` as the statements render it: `YYYY-MM-DD`).
+    pub fn series(&mut self, group_by: GroupBy, measures: impl Fn(&str) -> Vec<Measure>) {
+        self.series = self
+            .filters
+            .period
+            .buckets(group_by)
+            .into_iter()
+            .map(|bucket| SeriesPoint { bucket, measures: measures(&bucket.format("%Y-%m-%d").to_string()) })
+            .collect();
+    }
+
+    pub fn finish(self) -> Report {
+        Report {
+            kpi: self.kpi,
+            title: self.title,
+            definition: self.kpi.definition(),
+            filters: self.filters.applied(),
+            measures: self.measures,
+            target: None,
+            series: self.series,
+            breakdown: self.breakdown,
+            records: self.records,
+        }
+    }
+}
+
+/// Rows by their bucket key.
+pub(crate) fn keyed<R>(rows: Vec<R>, key: impl Fn(&R) -> &String) -> HashMap<String, R> {
+    rows.into_iter().map(|r| (key(&r).clone(), r)).collect()
+}
+
+/// Count, mean, median and 90th percentile of a duration measured in
+/// integer steps, `per_unit` steps to one `unit` (86,400 seconds to a
+/// day; a million micro-days to a business day).
+pub(crate) fn duration_stats(
+    row: Option<&StatsRow>,
+    unit: Unit,
+    per_unit: i64,
+    suffix: &str,
+    empty: &str,
+) -> Vec<Measure> {
+    let per = Decimal::from(per_unit);
+    let n = row.map_or(0, |r| r.n);
+    let total = Decimal::from(row.map_or(0, |r| r.total)) / per;
+    let median = row
+        .map_or(Decimal::ZERO, |r| (Decimal::from(r.median_low) + Decimal::from(r.median_high)) / Decimal::TWO / per);
+    let p90 = Decimal::from(row.map_or(0, |r| r.p90)) / per;
+    vec![
+        Measure::count("count", n),
+        Measure::mean(&format!("mean_{suffix}"), unit, total, n, empty),
+        Measure::order_statistic(&format!("median_{suffix}"), unit, median, n, empty),
+        Measure::order_statistic(&format!("p90_{suffix}"), unit, p90, n, empty),
+    ]
+}

@@ -1,0 +1,215 @@
+//! The catalogue of reports: names, which measure is the headline, and
+//! which computation answers each.
+
+use rapport_core::Result;
+use rapport_core::db::Conn;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::filters::Filters;
+use crate::report::Report;
+use crate::{sales, service, targets};
+
+/// A report. Each is defined in `docs/metrics.md` under the same name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Kpi {
+    /// Sales conversion: the created-in-period cohort now won, and the
+    /// closed-in-period win rate.
+    Conversion,
+    /// Days from creation to win, for leads won in the period.
+    CycleLength,
+    /// Open leads and expected value by stage, now.
+    Pipeline,
+    /// Time spent in each stage, for stays that ended in the period.
+    StageDurations,
+    /// Leads closed in the period by lost reason and by source.
+    WinLoss,
+    /// Per owner: leads created, won, lost, win rate and won value.
+    Leaderboard,
+    /// Business days from logging to resolution, tickets resolved in the period.
+    ResolutionTime,
+    /// Business hours from logging to the first public agent reply.
+    FirstResponseTime,
+    /// Share of tickets resolved in the period within their SLA targets.
+    SlaCompliance,
+    /// Tickets not yet resolved, now; and the period's inflow and outflow.
+    Backlog,
+    /// Share of the period's resolutions that were reopened later.
+    ReopenRate,
+    /// Satisfied CSAT responses ÷ responses.
+    Csat,
+    /// Tickets resolved at first contact ÷ tickets resolved.
+    Fcr,
+    /// Average handle time of agent-handled interactions on tickets.
+    HandleTime,
+}
+
+/// Whether a higher value of the headline is better.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// More is better (conversion, CSAT).
+    HigherIsBetter,
+    /// Less is better (resolution time, reopen rate).
+    LowerIsBetter,
+}
+
+impl Kpi {
+    /// Every report, in catalogue order.
+    pub const ALL: [Kpi; 14] = [
+        Kpi::Conversion,
+        Kpi::CycleLength,
+        Kpi::Pipeline,
+        Kpi::StageDurations,
+        Kpi::WinLoss,
+        Kpi::Leaderboard,
+        Kpi::ResolutionTime,
+        Kpi::FirstResponseTime,
+        Kpi::SlaCompliance,
+        Kpi::Backlog,
+        Kpi::ReopenRate,
+        Kpi::Csat,
+        Kpi::Fcr,
+        Kpi::HandleTime,
+    ];
+
+    /// The serialised name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kpi::Conversion => "conversion",
+            Kpi::CycleLength => "cycle_length",
+            Kpi::Pipeline => "pipeline",
+            Kpi::StageDurations => "stage_durations",
+            Kpi::WinLoss => "win_loss",
+            Kpi::Leaderboard => "leaderboard",
+            Kpi::ResolutionTime => "resolution_time",
+            Kpi::FirstResponseTime => "first_response_time",
+            Kpi::SlaCompliance => "sla_compliance",
+            Kpi::Backlog => "backlog",
+            Kpi::ReopenRate => "reopen_rate",
+            Kpi::Csat => "csat",
+            Kpi::Fcr => "fcr",
+            Kpi::HandleTime => "handle_time",
+        }
+    }
+
+    /// Parses the serialised name.
+    pub fn parse(raw: &str) -> Option<Kpi> {
+        Kpi::ALL.into_iter().find(|k| k.as_str() == raw)
+    }
+
+    /// Whether the report is over tickets (and takes `queue_id`).
+    pub fn is_service(self) -> bool {
+        matches!(
+            self,
+            Kpi::ResolutionTime
+                | Kpi::FirstResponseTime
+                | Kpi::SlaCompliance
+                | Kpi::Backlog
+                | Kpi::ReopenRate
+                | Kpi::Csat
+                | Kpi::Fcr
+                | Kpi::HandleTime
+        )
+    }
+
+    /// Whether the report describes the present, not a period.
+    pub fn is_snapshot(self) -> bool {
+        matches!(self, Kpi::Pipeline)
+    }
+
+    /// The measure a target applies to, and which way is better.
+    pub fn headline(self) -> (&'static str, Direction) {
+        use Direction::{HigherIsBetter as Up, LowerIsBetter as Down};
+        match self {
+            Kpi::Conversion => ("cohort_rate", Up),
+            Kpi::CycleLength => ("mean_days", Down),
+            Kpi::Pipeline => ("open_leads", Up),
+            Kpi::StageDurations => ("mean_days", Down),
+            Kpi::WinLoss => ("win_rate", Up),
+            Kpi::Leaderboard => ("win_rate", Up),
+            Kpi::ResolutionTime => ("mean_business_days", Down),
+            Kpi::FirstResponseTime => ("mean_business_hours", Down),
+            Kpi::SlaCompliance => ("resolution_compliance", Up),
+            Kpi::Backlog => ("unresolved", Down),
+            Kpi::ReopenRate => ("rate", Down),
+            Kpi::Csat => ("rate", Up),
+            Kpi::Fcr => ("rate", Up),
+            Kpi::HandleTime => ("mean_seconds", Down),
+        }
+    }
+
+    /// Whether the headline measure is a percentage (its target is 0–100).
+    pub fn headline_is_percent(self) -> bool {
+        matches!(
+            self,
+            Kpi::Conversion
+                | Kpi::WinLoss
+                | Kpi::Leaderboard
+                | Kpi::SlaCompliance
+                | Kpi::ReopenRate
+                | Kpi::Csat
+                | Kpi::Fcr
+        )
+    }
+
+    /// The section of `docs/metrics.md` that defines it.
+    pub fn definition(self) -> String {
+        let anchor = match self {
+            Kpi::WinLoss => "winloss",
+            Kpi::Fcr => "first-contact-resolution-fcr",
+            Kpi::HandleTime => "handle-time-aht",
+            other => return format!("docs/metrics.md#{}", other.as_str().replace('_', "-")),
+        };
+        format!("docs/metrics.md#{anchor}")
+    }
+
+    pub(crate) fn compute(self, conn: &mut Conn, filters: &Filters) -> Result<Report> {
+        let mut report = match self {
+            Kpi::Conversion => sales::conversion(conn, filters),
+            Kpi::CycleLength => sales::cycle_length(conn, filters),
+            Kpi::Pipeline => sales::pipeline(conn, filters),
+            Kpi::StageDurations => sales::stage_durations(conn, filters),
+            Kpi::WinLoss => sales::win_loss(conn, filters),
+            Kpi::Leaderboard => sales::leaderboard(conn, filters),
+            Kpi::ResolutionTime => service::resolution_time(conn, filters),
+            Kpi::FirstResponseTime => service::first_response_time(conn, filters),
+            Kpi::SlaCompliance => service::sla_compliance(conn, filters),
+            Kpi::Backlog => service::backlog(conn, filters),
+            Kpi::ReopenRate => service::reopen_rate(conn, filters),
+            Kpi::Csat => service::csat(conn, filters),
+            Kpi::Fcr => service::fcr(conn, filters),
+            Kpi::HandleTime => service::handle_time(conn, filters),
+        }?;
+        report.target = targets::status(conn, self, filters.division_id.as_deref(), &report)?;
+        Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every report links to a section of the contract that exists.
+    #[test]
+    fn every_definition_is_a_heading_of_the_metrics_document() {
+        let doc = include_str!("../../../docs/metrics.md");
+        let anchors: Vec<String> = doc
+            .lines()
+            .filter_map(|l| l.strip_prefix("### "))
+            .map(|h| {
+                h.to_lowercase()
+                    .chars()
+                    .filter(|c| c.is_alphanumeric() || *c == ' ' || *c == '-')
+                    .map(|c| if c == ' ' { '-' } else { c })
+                    .collect()
+            })
+            .collect();
+        for kpi in Kpi::ALL {
+            let definition = kpi.definition();
+            let anchor = definition.split('#').nth(1).unwrap_or_default();
+            assert!(anchors.iter().any(|a| a == anchor), "{} has no section `{anchor}` in {anchors:?}", kpi.as_str());
+        }
+    }
+}

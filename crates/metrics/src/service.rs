@@ -1,0 +1,413 @@
+//! Service reports over tickets, their SLA clocks, status history, CSAT
+//! surveys and handling interactions (`docs/metrics.md`, "Service").
+
+use diesel::QueryableByName;
+use diesel::sql_types::{BigInt, Text};
+use rapport_core::Result;
+use rapport_core::db::Conn;
+use rust_decimal::Decimal;
+
+use crate::assemble::{self, Assembly};
+use crate::filters::Filters;
+use crate::report::{BreakdownRow, Measure, Report, Unit};
+use crate::sql::{CountRow, Sql, StatsRow, count_if, stats_over};
+use crate::{GroupBy, Kpi};
+
+const NO_RESOLVED: &str = "no tickets were resolved in the period";
+const NO_RESPONDED: &str = "no tickets had a first response in the period";
+const NO_SLA_RESOLVED: &str = "no tickets under an SLA were resolved in the period";
+const NO_RESOLUTIONS: &str = "no resolutions in the period";
+const NO_RESPONSES: &str = "no CSAT responses in the period";
+const NO_SURVEYS: &str = "no CSAT surveys were sent in the period";
+const NO_HANDLING: &str = "no handled interactions on tickets in the period";
+
+/// Steps of a stored business-day fraction: micro-days.
+const MICRO: i64 = 1_000_000;
+/// Seconds in an hour.
+const HOUR: i64 = 3_600;
+
+/// The filters on tickets `t` (a user is the assignee).
+fn ticket_filters(sql: &mut Sql, filters: &Filters, user_column: &str) {
+    sql.push(" AND t.archived_at IS NULL");
+    sql.eq_opt("t.division_id", filters.division_id.as_deref());
+    sql.eq_opt("t.branch_id", filters.branch_id.as_deref());
+    sql.eq_opt("t.queue_id", filters.queue_id.as_deref());
+    sql.eq_opt(user_column, filters.user_id.as_deref());
+}
+
+/// Runs `stats(group_by)` for the whole period and, with `group_by`, per
+/// bucket, and assembles `measures` of each.
+fn stats_report(
+    conn: &mut Conn,
+    mut a: Assembly<'_>,
+    filters: &Filters,
+    stats: impl Fn(&mut Conn, Option<GroupBy>) -> Result<Vec<StatsRow>>,
+    measures: impl Fn(Option<&StatsRow>) -> Vec<Measure>,
+) -> Result<Report> {
+    a.measures = measures(stats(conn, None)?.first());
+    if let Some(g) = filters.group_by {
+        let by = assemble::keyed(stats(conn, Some(g))?, |r| &r.bucket);
+        a.series(g, |key| measures(by.get(key)));
+    }
+    Ok(a.finish())
+}
+
+/// The same for counted rows.
+fn count_report(
+    conn: &mut Conn,
+    mut a: Assembly<'_>,
+    filters: &Filters,
+    counts: impl Fn(&mut Conn, Option<GroupBy>) -> Result<Vec<CountRow>>,
+    measures: impl Fn(Option<&CountRow>) -> Vec<Measure>,
+) -> Result<Report> {
+    a.measures = measures(counts(conn, None)?.first());
+    if let Some(g) = filters.group_by {
+        let by = assemble::keyed(counts(conn, Some(g))?, |r| &r.bucket);
+        a.series(g, |key| measures(by.get(key)));
+    }
+    Ok(a.finish())
+}
+
+/// Business days from logging to the (latest) resolution, tickets
+/// resolved in the period, each on its own calendar.
+pub(crate) fn resolution_time(conn: &mut Conn, filters: &Filters) -> Result<Report> {
+    let stats = |conn: &mut Conn, group_by: Option<GroupBy>| {
+        let mut sql = Sql::new(conn);
+        let bucket = sql.bucket("t.resolved_at", filters, group_by);
+        sql.push(&format!(
+            "SELECT {bucket} AS bucket, CAST(t.resolution_business_seconds * {MICRO} / t.business_day_seconds AS BIGINT) AS val \
+             FROM tickets t WHERE t.resolution_business_seconds IS NOT NULL AND t.business_day_seconds > 0"
+        ));
+        ticket_filters(&mut sql, filters, "t.assignee_id");
+        sql.within("t.resolved_at", &filters.period);
+        stats_over(sql).load(conn)
+    };
+    let measures =
+        |row: Option<&StatsRow>| assemble::duration_stats(row, Unit::BusinessDays, MICRO, "business_days", NO_RESOLVED);
+    let a = Assembly::new(Kpi::ResolutionTime, "Resolution time in business days", filters, None);
+    stats_report(conn, a, filters, stats, measures)
+}
+
+/// Business hours from logging to the first public agent reply, tickets
+/// first answered in the period.
+pub(crate) fn first_response_time(conn: &mut Conn, filters: &Filters) -> Result<Report> {
+    let stats = |conn: &mut Conn, group_by: Option<GroupBy>| {
+        let mut sql = Sql::new(conn);
+        let bucket = sql.bucket("t.first_responded_at", filters, group_by);
+        sql.push(&format!(
+            "SELECT {bucket} AS bucket, t.first_response_business_seconds AS val \
+             FROM tickets t WHERE t.first_response_business_seconds IS NOT NULL"
+        ));
+        ticket_filters(&mut sql, filters, "t.assignee_id");
+        sql.within("t.first_responded_at", &filters.period);
+        stats_over(sql).load(conn)
+    };
+    let measures = |row: Option<&StatsRow>| {
+        assemble::duration_stats(row, Unit::BusinessHours, HOUR, "business_hours", NO_RESPONDED)
+    };
+    let a = Assembly::new(Kpi::FirstResponseTime, "First response time in business hours", filters, None);
+    stats_report(conn, a, filters, stats, measures)
+}
+
+#[derive(Debug, QueryableByName)]
+struct SlaRow {
+    #[diesel(sql_type = Text)]
+    bucket: String,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+    #[diesel(sql_type = BigInt)]
+    resolution_met: i64,
+    #[diesel(sql_type = BigInt)]
+    response_met: i64,
+}
+
+/// Tickets under an SLA resolved in the period: the share resolved, and
+/// the share first answered, without breaching the target.
+pub(crate) fn sla_compliance(conn: &mut Conn, filters: &Filters) -> Result<Report> {
+    let rows = |conn: &mut Conn, group_by: Option<GroupBy>| -> Result<Vec<SlaRow>> {
+        let mut sql = Sql::new(conn);
+        let bucket = sql.bucket("t.resolved_at", filters, group_by);
+        sql.push(&format!(
+            "SELECT {bucket} AS bucket, COUNT(*) AS n, {} AS resolution_met, {} AS response_met \
+             FROM tickets t JOIN ticket_slas s ON s.ticket_id = t.id WHERE t.resolved_at IS NOT NULL",
+            count_if("NOT s.resolution_breached"),
+            count_if("NOT s.response_breached")
+        ));
+        ticket_filters(&mut sql, filters, "t.assignee_id");
+        sql.within("t.resolved_at", &filters.period).push(" GROUP BY 1");
+        sql.load(conn)
+    };
+    let measures = |row: Option<&SlaRow>| {
+        let (n, resolution, response) = row.map_or((0, 0, 0), |r| (r.n, r.resolution_met, r.response_met));
+        vec![
+            Measure::rate("resolution_compliance", resolution, n, NO_SLA_RESOLVED),
+            Measure::rate("response_compliance", response, n, NO_SLA_RESOLVED),
+        ]
+    };
+    let mut a = Assembly::new(Kpi::SlaCompliance, "SLA compliance (tickets resolved in the period)", filters, None);
+    a.measures = measures(rows(conn, None)?.first());
+    if let Some(g) = filters.group_by {
+        let by = assemble::keyed(rows(conn, Some(g))?, |r| &r.bucket);
+        a.series(g, |key| measures(by.get(key)));
+    }
+    Ok(a.finish())
+}
+
+#[derive(Debug, QueryableByName)]
+struct StatusCount {
+    #[diesel(sql_type = Text)]
+    status: String,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+    #[diesel(sql_type = BigInt)]
+    breached: i64,
+}
+
+/// Unresolved tickets now (by status, with those past a deadline), and
+/// the period's inflow (logged) and outflow (resolved).
+pub(crate) fn backlog(conn: &mut Conn, filters: &Filters) -> Result<Report> {
+    let mut sql = Sql::new(conn);
+    sql.push(
+        "SELECT t.status AS status, COUNT(*) AS n, \
+                CAST(COALESCE(SUM(CASE WHEN s.resolution_breached OR s.response_breached \
+                                       OR (s.clock = 'running' AND s.resolution_due_at < ",
+    );
+    sql.instant(rapport_core::time::stored(filters.clock.now));
+    sql.push(
+        ") THEN 1 ELSE 0 END), 0) AS BIGINT) AS breached \
+         FROM tickets t LEFT JOIN ticket_slas s ON s.ticket_id = t.id WHERE t.status IN ('new', 'open', 'pending')",
+    );
+    ticket_filters(&mut sql, filters, "t.assignee_id");
+    sql.push(" GROUP BY t.status");
+    let statuses: Vec<StatusCount> = sql.load(conn)?;
+    let flows = |conn: &mut Conn, group_by: Option<GroupBy>, column: &str| -> Result<Vec<CountRow>> {
+        let mut sql = Sql::new(conn);
+        let bucket = sql.bucket(&format!("t.{column}"), filters, group_by);
+        sql.push(&format!(
+            "SELECT {bucket} AS bucket, COUNT(*) AS n, COUNT(*) AS hits FROM tickets t WHERE t.{column} IS NOT NULL"
+        ));
+        ticket_filters(&mut sql, filters, "t.assignee_id");
+        sql.within(&format!("t.{column}"), &filters.period).push(" GROUP BY 1");
+        sql.load(conn)
+    };
+    let flow_measures = |logged: Option<&CountRow>, resolved: Option<&CountRow>| {
+        vec![
+            Measure::count("logged", logged.map_or(0, |r| r.n)),
+            Measure::count("resolved", resolved.map_or(0, |r| r.n)),
+        ]
+    };
+    let mut a = Assembly::new(Kpi::Backlog, "Backlog (now) and flow (period)", filters, None);
+    let unresolved: i64 = statuses.iter().map(|s| s.n).sum();
+    let breached: i64 = statuses.iter().map(|s| s.breached).sum();
+    a.measures = vec![Measure::count("unresolved", unresolved), Measure::count("breached", breached)];
+    a.measures
+        .extend(flow_measures(flows(conn, None, "created_at")?.first(), flows(conn, None, "resolved_at")?.first()));
+    if let Some(g) = filters.group_by {
+        let logged = assemble::keyed(flows(conn, Some(g), "created_at")?, |r| &r.bucket);
+        let resolved = assemble::keyed(flows(conn, Some(g), "resolved_at")?, |r| &r.bucket);
+        a.series(g, |key| flow_measures(logged.get(key), resolved.get(key)));
+    }
+    for status in ["new", "open", "pending"] {
+        let row = statuses.iter().find(|s| s.status == status);
+        a.breakdown.push(BreakdownRow {
+            dimension: "status".into(),
+            key: status.into(),
+            label: status.into(),
+            measures: vec![
+                Measure::count("unresolved", row.map_or(0, |r| r.n)),
+                Measure::count("breached", row.map_or(0, |r| r.breached)),
+            ],
+        });
+    }
+    Ok(a.finish())
+}
+
+/// Resolutions in the period that a later reopen undid ÷ resolutions in
+/// the period (each resolution counts, so a ticket resolved twice counts
+/// twice).
+pub(crate) fn reopen_rate(conn: &mut Conn, filters: &Filters) -> Result<Report> {
+    let counts = |conn: &mut Conn, group_by: Option<GroupBy>| {
+        let mut sql = Sql::new(conn);
+        let bucket = sql.bucket("h.changed_at", filters, group_by);
+        sql.push(&format!(
+            "SELECT {bucket} AS bucket, COUNT(*) AS n, {} AS hits \
+             FROM ticket_status_history h JOIN tickets t ON t.id = h.ticket_id WHERE h.to_status = 'resolved'",
+            count_if(
+                "EXISTS (SELECT 1 FROM ticket_status_history r WHERE r.ticket_id = h.ticket_id \
+                 AND r.from_status IN ('resolved', 'closed') AND r.to_status = 'open' AND r.changed_at > h.changed_at)"
+            )
+        ));
+        ticket_filters(&mut sql, filters, "t.assignee_id");
+        sql.within("h.changed_at", &filters.period).push(" GROUP BY 1");
+        sql.load(conn)
+    };
+    let measures = |row: Option<&CountRow>| {
+        let (n, reopened) = row.map_or((0, 0), |r| (r.n, r.hits));
+        vec![
+            Measure::count("resolutions", n),
+            Measure::count("reopened", reopened),
+            Measure::rate("rate", reopened, n, NO_RESOLUTIONS),
+        ]
+    };
+    let a = Assembly::new(Kpi::ReopenRate, "Reopen rate (resolutions in the period)", filters, None);
+    count_report(conn, a, filters, counts, measures)
+}
+
+#[derive(Debug, QueryableByName)]
+struct RatingCount {
+    #[diesel(sql_type = BigInt)]
+    rating: i64,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// Satisfied responses (4 or 5) ÷ responses received in the period, and
+/// the response rate of the surveys sent in it.
+pub(crate) fn csat(conn: &mut Conn, filters: &Filters) -> Result<Report> {
+    let answered = |conn: &mut Conn, group_by: Option<GroupBy>| {
+        let mut sql = Sql::new(conn);
+        let bucket = sql.bucket("c.responded_at", filters, group_by);
+        sql.push(&format!(
+            "SELECT {bucket} AS bucket, COUNT(*) AS n, {} AS hits \
+             FROM csat_surveys c JOIN tickets t ON t.id = c.ticket_id WHERE c.rating IS NOT NULL",
+            count_if("c.rating >= 4")
+        ));
+        ticket_filters(&mut sql, filters, "t.assignee_id");
+        sql.within("c.responded_at", &filters.period).push(" GROUP BY 1");
+        sql.load(conn)
+    };
+    let sent = |conn: &mut Conn, group_by: Option<GroupBy>| -> Result<Vec<CountRow>> {
+        let mut sql = Sql::new(conn);
+        let bucket = sql.bucket("c.sent_at", filters, group_by);
+        sql.push(&format!(
+            "SELECT {bucket} AS bucket, COUNT(*) AS n, {} AS hits \
+             FROM csat_surveys c JOIN tickets t ON t.id = c.ticket_id WHERE 1 = 1",
+            count_if("c.rating IS NOT NULL")
+        ));
+        ticket_filters(&mut sql, filters, "t.assignee_id");
+        sql.within("c.sent_at", &filters.period).push(" GROUP BY 1");
+        sql.load(conn)
+    };
+    let measures = |answered: Option<&CountRow>, sent: Option<&CountRow>| {
+        let (responses, satisfied) = answered.map_or((0, 0), |r| (r.n, r.hits));
+        let (surveys, responded) = sent.map_or((0, 0), |r| (r.n, r.hits));
+        vec![
+            Measure::count("responses", responses),
+            Measure::rate("rate", satisfied, responses, NO_RESPONSES),
+            Measure::rate("response_rate", responded, surveys, NO_SURVEYS),
+        ]
+    };
+    let mut a = Assembly::new(Kpi::Csat, "CSAT (satisfied = 4 or 5)", filters, None);
+    a.measures = measures(answered(conn, None)?.first(), sent(conn, None)?.first());
+    if let Some(g) = filters.group_by {
+        let by_answered = assemble::keyed(answered(conn, Some(g))?, |r| &r.bucket);
+        let by_sent = assemble::keyed(sent(conn, Some(g))?, |r| &r.bucket);
+        a.series(g, |key| measures(by_answered.get(key), by_sent.get(key)));
+    }
+    let mut sql = Sql::new(conn);
+    sql.push(
+        "SELECT CAST(c.rating AS BIGINT) AS rating, COUNT(*) AS n FROM csat_surveys c JOIN tickets t ON t.id = c.ticket_id \
+         WHERE c.rating IS NOT NULL",
+    );
+    ticket_filters(&mut sql, filters, "t.assignee_id");
+    sql.within("c.responded_at", &filters.period).push(" GROUP BY c.rating");
+    let ratings: Vec<RatingCount> = sql.load(conn)?;
+    let responses: i64 = ratings.iter().map(|r| r.n).sum();
+    for rating in 1..=5 {
+        let n = ratings.iter().find(|r| r.rating == rating).map_or(0, |r| r.n);
+        a.breakdown.push(BreakdownRow {
+            dimension: "rating".into(),
+            key: rating.to_string(),
+            label: format!("{rating} of 5"),
+            measures: vec![Measure::count("responses", n), Measure::rate("share", n, responses, NO_RESPONSES)],
+        });
+    }
+    Ok(a.finish())
+}
+
+/// Tickets resolved in the period flagged resolved at first contact ÷
+/// tickets resolved in the period.
+pub(crate) fn fcr(conn: &mut Conn, filters: &Filters) -> Result<Report> {
+    let counts = |conn: &mut Conn, group_by: Option<GroupBy>| {
+        let mut sql = Sql::new(conn);
+        let bucket = sql.bucket("t.resolved_at", filters, group_by);
+        sql.push(&format!(
+            "SELECT {bucket} AS bucket, COUNT(*) AS n, {} AS hits FROM tickets t WHERE t.resolved_at IS NOT NULL",
+            count_if("t.first_contact_resolution")
+        ));
+        ticket_filters(&mut sql, filters, "t.assignee_id");
+        sql.within("t.resolved_at", &filters.period).push(" GROUP BY 1");
+        sql.load(conn)
+    };
+    let measures = |row: Option<&CountRow>| {
+        let (n, first) = row.map_or((0, 0), |r| (r.n, r.hits));
+        vec![Measure::count("resolved", n), Measure::rate("rate", first, n, NO_RESOLVED)]
+    };
+    let a = Assembly::new(Kpi::Fcr, "First-contact resolution", filters, None);
+    count_report(conn, a, filters, counts, measures)
+}
+
+#[derive(Debug, QueryableByName)]
+struct HandlingRow {
+    #[diesel(sql_type = Text)]
+    bucket: String,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+    #[diesel(sql_type = BigInt)]
+    total: i64,
+    #[diesel(sql_type = BigInt)]
+    tickets: i64,
+}
+
+/// Handled interactions on tickets in the period (by `occurred_at`): the
+/// mean duration per interaction and per ticket; the agent is the
+/// interaction's user.
+pub(crate) fn handle_time(conn: &mut Conn, filters: &Filters) -> Result<Report> {
+    let rows = |conn: &mut Conn, bucket: Option<GroupBy>, by_agent: bool| -> Result<Vec<HandlingRow>> {
+        let mut sql = Sql::new(conn);
+        let key = if by_agent { "i.user_id".to_owned() } else { sql.bucket("i.occurred_at", filters, bucket) };
+        sql.push(&format!(
+            "SELECT {key} AS bucket, COUNT(*) AS n, CAST(SUM(i.duration_seconds) AS BIGINT) AS total, \
+                    COUNT(DISTINCT i.ticket_id) AS tickets \
+             FROM interactions i JOIN tickets t ON t.id = i.ticket_id WHERE i.duration_seconds IS NOT NULL"
+        ));
+        if by_agent {
+            sql.push(" AND i.user_id IS NOT NULL");
+        }
+        ticket_filters(&mut sql, filters, "i.user_id");
+        sql.within("i.occurred_at", &filters.period).push(" GROUP BY 1");
+        sql.load(conn)
+    };
+    let measures = |row: Option<&HandlingRow>| {
+        let (n, total, tickets) = row.map_or((0, 0, 0), |r| (r.n, r.total, r.tickets));
+        let mut per_ticket =
+            Measure::mean("mean_seconds_per_ticket", Unit::Seconds, Decimal::from(total), tickets, NO_HANDLING);
+        per_ticket.numerator = Some(Decimal::from(total));
+        vec![
+            Measure::count("interactions", n),
+            Measure::count("tickets", tickets),
+            Measure::mean("mean_seconds", Unit::Seconds, Decimal::from(total), n, NO_HANDLING),
+            per_ticket,
+        ]
+    };
+    let mut a = Assembly::new(Kpi::HandleTime, "Average handle time", filters, None);
+    a.measures = measures(rows(conn, None, false)?.first());
+    if let Some(g) = filters.group_by {
+        let by = assemble::keyed(rows(conn, Some(g), false)?, |r| &r.bucket);
+        a.series(g, |key| measures(by.get(key)));
+    }
+    let agents = rows(conn, None, true)?;
+    let names = crate::labels::users(conn, agents.iter().map(|r| r.bucket.as_str()))?;
+    let mut breakdown: Vec<BreakdownRow> = agents
+        .iter()
+        .map(|r| BreakdownRow {
+            dimension: "user".into(),
+            key: r.bucket.clone(),
+            label: names.get(&r.bucket).cloned().unwrap_or_default(),
+            measures: measures(Some(r)),
+        })
+        .collect();
+    breakdown.sort_by(|x, y| x.label.cmp(&y.label).then_with(|| x.key.cmp(&y.key)));
+    a.breakdown = breakdown;
+    Ok(a.finish())
+}

@@ -1,0 +1,233 @@
+//! Report SQL: aggregates with window functions and local-date bucketing
+//! that the query builder cannot express, written once and rendered for
+//! either backend (placeholders, date functions). Values are always bound,
+//! never spliced; only instants and offsets this crate computed are
+//! written into the text.
+
+use chrono::NaiveDateTime;
+use diesel::pg::Pg;
+use diesel::query_builder::BoxedSqlQuery;
+use diesel::query_dsl::RunQueryDsl;
+use diesel::sql_types::{BigInt, Text, Timestamp};
+use diesel::sqlite::Sqlite;
+use diesel::{QueryableByName, sql_query};
+use rapport_core::Result;
+use rapport_core::db::{Backend, Conn};
+
+use crate::filters::Filters;
+use crate::{GroupBy, period::Period};
+
+/// A bound value.
+#[derive(Debug, Clone)]
+enum Bind {
+    Text(String),
+    Time(NaiveDateTime),
+}
+
+/// A statement under construction for one backend.
+#[derive(Debug, Clone)]
+pub(crate) struct Sql {
+    backend: Backend,
+    text: String,
+    binds: Vec<Bind>,
+}
+
+impl Sql {
+    pub fn new(conn: &Conn) -> Sql {
+        let backend = match conn {
+            Conn::Postgres(_) => Backend::Postgres,
+            Conn::Sqlite(_) => Backend::Sqlite,
+        };
+        Sql { backend, text: String::new(), binds: Vec::new() }
+    }
+
+    /// Appends SQL text.
+    pub fn push(&mut self, text: &str) -> &mut Sql {
+        self.text.push_str(text);
+        self
+    }
+
+    fn placeholder(&mut self, bind: Bind) -> &mut Sql {
+        self.binds.push(bind);
+        match self.backend {
+            Backend::Postgres => {
+                let n = self.binds.len();
+                self.text.push_str(&format!("${n}"));
+            }
+            Backend::Sqlite => self.text.push('?'),
+        }
+        self
+    }
+
+    /// Appends a bound text value.
+    pub fn text(&mut self, value: &str) -> &mut Sql {
+        self.placeholder(Bind::Text(value.to_owned()))
+    }
+
+    /// Appends a bound instant.
+    pub fn instant(&mut self, value: NaiveDateTime) -> &mut Sql {
+        self.placeholder(Bind::Time(value))
+    }
+
+    /// `AND <column> >= start AND <column> < end`.
+    pub fn within(&mut self, column: &str, period: &Period) -> &mut Sql {
+        self.push(&format!(" AND {column} >= ")).instant(period.start);
+        self.push(&format!(" AND {column} < ")).instant(period.end)
+    }
+
+    /// `AND <column> = value` when `value` is set.
+    pub fn eq_opt(&mut self, column: &str, value: Option<&str>) -> &mut Sql {
+        if let Some(v) = value {
+            self.push(&format!(" AND {column} = ")).text(v);
+        }
+        self
+    }
+
+    /// Whole seconds from instant column `from` to `to`.
+    pub fn seconds_between(&self, from: &str, to: &str) -> String {
+        match self.backend {
+            Backend::Sqlite => {
+                format!("(CAST(strftime('%s', {to}) AS BIGINT) - CAST(strftime('%s', {from}) AS BIGINT))")
+            }
+            Backend::Postgres => format!(
+                "(CAST(FLOOR(EXTRACT(EPOCH FROM {to})) AS BIGINT) - CAST(FLOOR(EXTRACT(EPOCH FROM {from})) AS BIGINT))"
+            ),
+        }
+    }
+
+    /// The key (`YYYY-MM-DD`, its first local day) of the bucket instant
+    /// column `column` falls in, or the constant `'total'` with no grouping.
+    pub fn bucket(&self, column: &str, filters: &Filters, group_by: Option<GroupBy>) -> String {
+        let Some(group_by) = group_by else {
+            return "CAST('total' AS TEXT)".to_owned();
+        };
+        let offsets = filters.period.offsets();
+        let stamp = |at: &NaiveDateTime| at.format("%Y-%m-%d %H:%M:%S").to_string();
+        match self.backend {
+            Backend::Sqlite => {
+                let modifier = piecewise(column, &offsets, &stamp, |o| format!("'{o:+} seconds'"));
+                match group_by {
+                    GroupBy::Day => format!("strftime('%Y-%m-%d', {column}, {modifier})"),
+                    GroupBy::Week => format!("date({column}, {modifier}, 'weekday 0', '-6 days')"),
+                    GroupBy::Month => format!("strftime('%Y-%m-01', {column}, {modifier})"),
+                }
+            }
+            Backend::Postgres => {
+                let shift = piecewise(column, &offsets, &stamp, |o| o.to_string());
+                let local = format!("({column} + ({shift}) * INTERVAL '1 second')");
+                let unit = match group_by {
+                    GroupBy::Day => "day",
+                    GroupBy::Week => "week",
+                    GroupBy::Month => "month",
+                };
+                format!("to_char(date_trunc('{unit}', {local}), 'YYYY-MM-DD')")
+            }
+        }
+    }
+
+    /// Runs the statement, loading rows of `R`.
+    pub fn load<R>(&self, conn: &mut Conn) -> Result<Vec<R>>
+    where
+        R: QueryableByName<Pg> + QueryableByName<Sqlite> + 'static,
+    {
+        let rows = match conn {
+            Conn::Postgres(c) => bind_all::<Pg>(sql_query(self.text.clone()).into_boxed(), &self.binds).load::<R>(c),
+            Conn::Sqlite(c) => bind_all::<Sqlite>(sql_query(self.text.clone()).into_boxed(), &self.binds).load::<R>(c),
+        }?;
+        Ok(rows)
+    }
+}
+
+fn bind_all<'f, DB>(
+    mut q: BoxedSqlQuery<'f, DB, diesel::query_builder::SqlQuery>,
+    binds: &[Bind],
+) -> BoxedSqlQuery<'f, DB, diesel::query_builder::SqlQuery>
+where
+    DB: diesel::backend::Backend + diesel::sql_types::HasSqlType<Text> + diesel::sql_types::HasSqlType<Timestamp>,
+    String: diesel::serialize::ToSql<Text, DB>,
+    NaiveDateTime: diesel::serialize::ToSql<Timestamp, DB>,
+{
+    for bind in binds {
+        q = match bind {
+            Bind::Text(v) => q.bind::<Text, _>(v.clone()),
+            Bind::Time(v) => q.bind::<Timestamp, _>(*v),
+        };
+    }
+    q
+}
+
+/// `CASE WHEN column < t1 THEN o0 WHEN column < t2 THEN o1 … ELSE on END`
+/// over the offset pieces, or the one offset when there is one piece.
+fn piecewise(
+    column: &str,
+    offsets: &[(NaiveDateTime, i32)],
+    stamp: &dyn Fn(&NaiveDateTime) -> String,
+    render: impl Fn(i32) -> String,
+) -> String {
+    match offsets {
+        [] => render(0),
+        [(_, only)] => render(*only),
+        [(_, first), rest @ ..] => {
+            let mut case = String::from("CASE");
+            let mut current = *first;
+            for (from, offset) in rest {
+                case.push_str(&format!(" WHEN {column} < '{}' THEN {}", stamp(from), render(current)));
+                current = *offset;
+            }
+            case.push_str(&format!(" ELSE {} END", render(current)));
+            case
+        }
+    }
+}
+
+/// Counted rows per bucket: `n` and a second count `hits`.
+#[derive(Debug, Clone, QueryableByName)]
+pub(crate) struct CountRow {
+    #[diesel(sql_type = Text)]
+    pub bucket: String,
+    #[diesel(sql_type = BigInt)]
+    pub n: i64,
+    #[diesel(sql_type = BigInt)]
+    pub hits: i64,
+}
+
+/// Order statistics of an integer value per bucket (`stats_over`).
+#[derive(Debug, Clone, QueryableByName)]
+pub(crate) struct StatsRow {
+    #[diesel(sql_type = Text)]
+    pub bucket: String,
+    #[diesel(sql_type = BigInt)]
+    pub n: i64,
+    #[diesel(sql_type = BigInt)]
+    pub total: i64,
+    #[diesel(sql_type = BigInt)]
+    pub median_low: i64,
+    #[diesel(sql_type = BigInt)]
+    pub median_high: i64,
+    #[diesel(sql_type = BigInt)]
+    pub p90: i64,
+}
+
+/// Wraps `inner` (a statement selecting `bucket` and an integer `val`
+/// per row) into the count, sum, the two middle values and the 90th
+/// percentile (nearest rank: the ⌈0.9·n⌉-th smallest) per bucket, ranked
+/// by window functions in the database.
+pub(crate) fn stats_over(mut inner: Sql) -> Sql {
+    let text = std::mem::take(&mut inner.text);
+    inner.push(&format!(
+        "WITH v AS ({text}), \
+         r AS (SELECT bucket, val, ROW_NUMBER() OVER (PARTITION BY bucket ORDER BY val) AS rn, \
+                      COUNT(*) OVER (PARTITION BY bucket) AS n FROM v) \
+         SELECT bucket, CAST(MAX(n) AS BIGINT) AS n, CAST(SUM(val) AS BIGINT) AS total, \
+                CAST(SUM(CASE WHEN rn = (n + 1) / 2 THEN val ELSE 0 END) AS BIGINT) AS median_low, \
+                CAST(SUM(CASE WHEN rn = n / 2 + 1 THEN val ELSE 0 END) AS BIGINT) AS median_high, \
+                CAST(SUM(CASE WHEN rn = (9 * n + 9) / 10 THEN val ELSE 0 END) AS BIGINT) AS p90 \
+         FROM r GROUP BY bucket"
+    ));
+    inner
+}
+
+/// `SUM(CASE WHEN cond THEN 1 ELSE 0 END)` as BIGINT, 0 over no rows.
+pub(crate) fn count_if(cond: &str) -> String {
+    format!("CAST(COALESCE(SUM(CASE WHEN {cond} THEN 1 ELSE 0 END), 0) AS BIGINT)")
+}

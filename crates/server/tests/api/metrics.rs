@@ -1,0 +1,497 @@
+//! KPI reports on hand-built fixtures with known answers (`docs/metrics.md`
+//! is the contract): rows are written straight into the tables with the
+//! instants each case needs (midnight in Lagos, empty periods, backwards
+//! moves), then read through the real endpoints.
+
+use actix_web::http::{Method, StatusCode};
+use actix_web::test::TestRequest;
+use rapport_auth::policy::{Operation, Resource};
+use rapport_core::principal::Role;
+use serde_json::{Value, json};
+
+use crate::matrix::{Endpoint, endpoint};
+use crate::pipelines::{Pipeline, lost_reason, pipeline};
+use crate::support::{TestApp, branch, division};
+
+/// Runs `statements` on the app's database.
+pub fn exec(app: &TestApp, statements: &[String]) {
+    let mut conn = app.db().write().expect("conn");
+    for statement in statements {
+        diesel::RunQueryDsl::execute(diesel::sql_query(statement), &mut *conn).expect(statement);
+    }
+}
+
+fn id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// A lead as an INSERT: `created`/`closed` are UTC instants.
+#[allow(clippy::too_many_arguments)]
+fn lead(
+    division: &str,
+    p: &Pipeline,
+    owner: &str,
+    source: &str,
+    stage: &str,
+    created: &str,
+    closed: Option<&str>,
+    value_minor: Option<i64>,
+    lost_reason: Option<&str>,
+) -> (String, String) {
+    let id = id();
+    let status = if stage == p.won {
+        "won"
+    } else if stage == p.lost {
+        "lost"
+    } else {
+        "open"
+    };
+    let q = |v: Option<&str>| v.map_or("NULL".to_owned(), |v| format!("'{v}'"));
+    let (currency, value) =
+        value_minor.map_or(("NULL".to_owned(), "NULL".to_owned()), |v| ("'NGN'".into(), v.to_string()));
+    let sql = format!(
+        "INSERT INTO leads (id, prospect_name, source, division_id, owner_id, created_by, pipeline_id, stage_id, status, \
+         lost_reason_id, currency, expected_value_minor, closed_at, version, created_at, updated_at) VALUES \
+         ('{id}', 'Prospect', '{source}', '{division}', '{owner}', '{owner}', '{}', '{stage}', '{status}', {}, {currency}, \
+         {value}, {}, 1, '{created}', '{created}')",
+        p.id,
+        q(lost_reason),
+        q(closed)
+    );
+    (id, sql)
+}
+
+fn history(lead: &str, from: Option<&str>, to: &str, entered: &str, left: Option<&str>) -> String {
+    let q = |v: Option<&str>| v.map_or("NULL".to_owned(), |v| format!("'{v}'"));
+    format!(
+        "INSERT INTO lead_stage_history (id, lead_id, from_stage_id, to_stage_id, entered_at, left_at) VALUES \
+         ('{}', '{lead}', {}, '{to}', '{entered}', {})",
+        id(),
+        q(from),
+        q(left)
+    )
+}
+
+/// The fixture of the sales tests, all in January 2026 unless said.
+struct Sales {
+    motors: String,
+    p: Pipeline,
+    rep_a: (String, String),
+    rep_b: (String, String),
+}
+
+async fn sales_fixture(app: &TestApp) -> Sales {
+    let motors = division(app, "MOT", "Motors").await;
+    let p = pipeline(app, &motors, "Sales").await;
+    let price = lost_reason(app, "Price").await;
+    let rep_a = app.user_with_token(Role::SalesRep, Some(&motors), None);
+    let rep_b = app.user_with_token(Role::SalesRep, Some(&motors), None);
+    let (a, b) = (rep_a.0.as_str(), rep_b.0.as_str());
+    // Lagos is UTC+1: 2025-12-31 23:30 UTC is 00:30 on 1 January there, and
+    // 2026-01-31 23:30 UTC is already 1 February.
+    let (l1, s1) = lead(
+        &motors,
+        &p,
+        a,
+        "walk_in",
+        &p.won,
+        "2026-01-05 09:00:00",
+        Some("2026-01-15 09:00:00"),
+        Some(100_000_000),
+        None,
+    );
+    let (_, s2) =
+        lead(&motors, &p, b, "phone", &p.lost, "2026-01-10 09:00:00", Some("2026-01-20 09:00:00"), None, Some(&price));
+    let (_, s3) = lead(&motors, &p, a, "website", &p.new, "2026-01-31 23:30:00", None, None, None);
+    let (_, s4) = lead(&motors, &p, b, "website", &p.new, "2025-12-31 23:30:00", None, None, None);
+    let (_, s5) = lead(
+        &motors,
+        &p,
+        a,
+        "phone",
+        &p.won,
+        "2026-01-12 09:00:00",
+        Some("2026-01-14 09:00:00"),
+        Some(50_000_000),
+        None,
+    );
+    let (l6, s6) = lead(&motors, &p, a, "phone", &p.qualified, "2026-01-20 09:00:00", None, Some(200_000_000), None);
+    let _ = l1;
+    exec(
+        app,
+        &[
+            s1,
+            s2,
+            s3,
+            s4,
+            s5,
+            s6,
+            // L6 moved forward, back, and forward again.
+            history(&l6, None, &p.new, "2026-01-20 09:00:00", Some("2026-01-21 09:00:00")),
+            history(&l6, Some(&p.new), &p.qualified, "2026-01-21 09:00:00", Some("2026-01-23 09:00:00")),
+            history(&l6, Some(&p.qualified), &p.new, "2026-01-23 09:00:00", Some("2026-01-24 09:00:00")),
+            history(&l6, Some(&p.new), &p.qualified, "2026-01-24 09:00:00", None),
+        ],
+    );
+    Sales { motors, p, rep_a, rep_b }
+}
+
+async fn report(app: &TestApp, kpi: &str, query: &str) -> Value {
+    let reply = app.get(&format!("/api/v1/metrics/reports/{kpi}?{query}")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{kpi}?{query}: {:?}", reply.body);
+    reply.body
+}
+
+fn measure<'a>(measures: &'a Value, name: &str) -> &'a Value {
+    measures
+        .as_array()
+        .and_then(|a| a.iter().find(|m| m["name"] == name))
+        .unwrap_or_else(|| panic!("no {name} in {measures}"))
+}
+
+fn value(measures: &Value, name: &str) -> Value {
+    measure(measures, name)["value"].clone()
+}
+
+const JANUARY: &str = "from=2026-01-01&to=2026-01-31";
+
+#[actix_web::test]
+async fn conversion_counts_the_cohort_by_lagos_days_and_the_closed_in_period_variant() {
+    let app = TestApp::new().await;
+    sales_fixture(&app).await;
+    let r = report(&app, "conversion", JANUARY).await;
+    // Created in January (Lagos): L1, L2, L4 (00:30 on the 1st), L5, L6; not
+    // L3 (00:30 on 1 February). Won now: L1 and L5.
+    let cohort = measure(&r["measures"], "cohort_rate");
+    assert_eq!(cohort["numerator"], "2");
+    assert_eq!(cohort["denominator"], 5);
+    assert_eq!(cohort["value"], "40");
+    // Closed in January: L1 and L5 won, L2 lost.
+    let closed = measure(&r["measures"], "closed_rate");
+    assert_eq!((closed["numerator"].clone(), closed["denominator"].clone()), (json!("2"), json!(3)));
+    assert_eq!(closed["value"], "66.67");
+    assert_eq!(r["filters"]["time_zone"], "Africa/Lagos");
+    assert_eq!(r["target"]["target"]["source"], "plan");
+    assert_eq!(r["target"]["target"]["min"], "5");
+    assert_eq!(r["target"]["status"], "above");
+    assert_eq!(r["records"], "/api/v1/leads?created_from=2025-12-31T23:00:00Z&created_to=2026-01-31T23:00:00Z");
+
+    // An empty period: null with a reason, never 0.
+    let empty = report(&app, "conversion", "from=2025-06-01&to=2025-06-30").await;
+    let cohort = measure(&empty["measures"], "cohort_rate");
+    assert_eq!(cohort["value"], Value::Null);
+    assert_eq!(cohort["denominator"], 0);
+    assert_eq!(cohort["null_reason"], "no leads were created in the period");
+    assert_eq!(empty["target"]["status"], Value::Null);
+
+    // By month: December is empty, L4 counts in January, L3 in February.
+    let r = report(&app, "conversion", "from=2025-12-01&to=2026-02-28&group_by=month").await;
+    let series = r["series"].as_array().expect("series");
+    let buckets: Vec<&str> = series.iter().map(|p| p["bucket"].as_str().expect("bucket")).collect();
+    assert_eq!(buckets, ["2025-12-01", "2026-01-01", "2026-02-01"]);
+    assert_eq!(measure(&series[0]["measures"], "cohort_rate")["denominator"], 0);
+    assert_eq!(measure(&series[1]["measures"], "cohort_rate")["denominator"], 5);
+    assert_eq!(measure(&series[2]["measures"], "cohort_rate")["denominator"], 1);
+    assert_eq!(value(&series[2]["measures"], "cohort_rate"), "0");
+    // By day, the lead logged at 00:30 Lagos time falls on 1 January.
+    let r = report(&app, "conversion", "from=2026-01-01&to=2026-01-02&group_by=day").await;
+    assert_eq!(measure(&r["series"][0]["measures"], "cohort_rate")["denominator"], 1);
+    assert_eq!(measure(&r["series"][1]["measures"], "cohort_rate")["denominator"], 0);
+}
+
+#[actix_web::test]
+async fn cycle_length_stage_durations_win_loss_leaderboard_and_pipeline() {
+    let app = TestApp::new().await;
+    let s = sales_fixture(&app).await;
+
+    // Won in January: L1 after 10 days, L5 after 2.
+    let r = report(&app, "cycle_length", JANUARY).await;
+    assert_eq!(value(&r["measures"], "count"), "2");
+    assert_eq!(value(&r["measures"], "mean_days"), "6");
+    assert_eq!(measure(&r["measures"], "mean_days")["numerator"], "12");
+    assert_eq!(value(&r["measures"], "median_days"), "6");
+    assert_eq!(value(&r["measures"], "p90_days"), "10");
+
+    // Stays ended in January: New 1 day twice (L6 moved back), Qualified 2 days.
+    let r = report(&app, "stage_durations", JANUARY).await;
+    assert_eq!(value(&r["measures"], "count"), "3");
+    assert_eq!(value(&r["measures"], "mean_days"), "1.33");
+    let stage =
+        |key: &str| r["breakdown"].as_array().and_then(|b| b.iter().find(|g| g["key"] == key)).cloned().expect("stage");
+    assert_eq!(value(&stage(&s.p.new)["measures"], "count"), "2");
+    assert_eq!(value(&stage(&s.p.new)["measures"], "mean_days"), "1");
+    assert_eq!(value(&stage(&s.p.qualified)["measures"], "median_days"), "2");
+    assert_eq!(stage(&s.p.new)["label"], "Sales / New inquiry");
+
+    let r = report(&app, "win_loss", JANUARY).await;
+    assert_eq!((value(&r["measures"], "won"), value(&r["measures"], "lost")), (json!("2"), json!("1")));
+    let group = |dimension: &str, key: &str| {
+        r["breakdown"]
+            .as_array()
+            .and_then(|b| b.iter().find(|g| g["dimension"] == dimension && g["key"] == key))
+            .cloned()
+    };
+    let price = group("lost_reason", &lost_reason_id(&app)).expect("price");
+    assert_eq!(price["label"], "Price");
+    assert_eq!(value(&price["measures"], "lost"), "1");
+    let phone = group("source", "phone").expect("phone");
+    assert_eq!(value(&phone["measures"], "win_rate"), "50");
+    assert!(group("source", "website").is_none(), "open leads are not closed");
+
+    let r = report(&app, "leaderboard", JANUARY).await;
+    let rows = r["breakdown"].as_array().expect("rows");
+    assert_eq!(rows[0]["key"], s.rep_a.0.as_str(), "most won first");
+    assert_eq!(value(&rows[0]["measures"], "created"), "3");
+    assert_eq!(value(&rows[0]["measures"], "won"), "2");
+    assert_eq!(value(&rows[0]["measures"], "won_value"), "1500000.00");
+    assert_eq!(measure(&rows[0]["measures"], "won_value")["currency"], "NGN");
+    assert_eq!(rows[1]["key"], s.rep_b.0.as_str());
+    assert_eq!(value(&rows[1]["measures"], "created"), "2");
+    assert_eq!(value(&rows[1]["measures"], "win_rate"), "0");
+
+    // Now: L3 in New, L6 (2,000,000.00 at 40 %) in Qualified.
+    let r = report(&app, "pipeline", "").await;
+    assert_eq!(value(&r["measures"], "open_leads"), "2");
+    assert_eq!(value(&r["measures"], "expected_value"), "2000000.00");
+    assert_eq!(value(&r["measures"], "weighted_value"), "800000.00");
+    let stages: Vec<&str> =
+        r["breakdown"].as_array().expect("stages").iter().map(|g| g["key"].as_str().expect("k")).collect();
+    assert_eq!(stages, [s.p.new.as_str(), s.p.qualified.as_str()]);
+    let reply = app.get("/api/v1/metrics/reports/pipeline?group_by=week").await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{:?}", reply.body);
+    assert_eq!(reply.error_fields(), ["group_by"]);
+}
+
+fn lost_reason_id(app: &TestApp) -> String {
+    #[derive(diesel::QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        id: String,
+    }
+    let mut conn = app.db().read().expect("conn");
+    diesel::RunQueryDsl::get_result::<Id>(diesel::sql_query("SELECT id FROM lost_reasons"), &mut *conn)
+        .expect("reason")
+        .id
+}
+
+#[actix_web::test]
+async fn reps_see_their_own_numbers_and_managers_their_division() {
+    let app = TestApp::new().await;
+    let s = sales_fixture(&app).await;
+    // Rep A: L1, L5, L6 created in January; L1 and L5 won.
+    let mine = app.get_as(&format!("/api/v1/metrics/reports/conversion?{JANUARY}"), &s.rep_a.1).await;
+    assert_eq!(mine.status, StatusCode::OK, "{:?}", mine.body);
+    assert_eq!(mine.body["filters"]["user_id"], s.rep_a.0.as_str());
+    assert_eq!(measure(&mine.body["measures"], "cohort_rate")["denominator"], 3);
+    let theirs =
+        app.get_as(&format!("/api/v1/metrics/reports/conversion?{JANUARY}&user_id={}", s.rep_b.0), &s.rep_a.1).await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND, "{:?}", theirs.body);
+
+    let other = division(&app, "GEN", "Generators").await;
+    let (_, manager) = app.user_with_token(Role::Manager, Some(&other), None);
+    let own = app.get_as(&format!("/api/v1/metrics/reports/conversion?{JANUARY}"), &manager).await;
+    assert_eq!(own.body["filters"]["division_id"], other.as_str());
+    assert_eq!(measure(&own.body["measures"], "cohort_rate")["denominator"], 0);
+    let motors = app.get_as(&format!("/api/v1/metrics/reports/conversion?division_id={}", s.motors), &manager).await;
+    assert_eq!(motors.status, StatusCode::NOT_FOUND, "{:?}", motors.body);
+
+    let (_, analyst) = app.user_with_token(Role::Analyst, None, None);
+    let all = app.get_as(&format!("/api/v1/metrics/reports/conversion?{JANUARY}"), &analyst).await;
+    assert_eq!(measure(&all.body["measures"], "cohort_rate")["denominator"], 5);
+    let unauthenticated = app.call_as(TestRequest::get().uri("/api/v1/metrics/reports/conversion"), None).await;
+    assert_eq!(unauthenticated.status, StatusCode::UNAUTHORIZED);
+}
+
+#[actix_web::test]
+async fn bad_report_queries_are_refused_by_name() {
+    let app = TestApp::new().await;
+    let motors = division(&app, "MOT", "Motors").await;
+    for (query, field) in [
+        ("from=2026-02-01&to=2026-01-01", "to"),
+        ("from=2026-13-01", "from"),
+        ("group_by=year", "group_by"),
+        ("colour=red", "colour"),
+        ("queue_id=x", "queue_id"),
+        ("from=2000-01-01&to=2026-01-01", "from"),
+    ] {
+        let reply = app.get(&format!("/api/v1/metrics/reports/conversion?{query}")).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{query}: {:?}", reply.body);
+        assert_eq!(reply.error_fields(), [field], "{query}");
+    }
+    let reply = app.get("/api/v1/metrics/reports/happiness").await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    let ghost = uuid::Uuid::now_v7();
+    for query in
+        [format!("division_id={ghost}"), format!("user_id={ghost}"), format!("division_id={motors}&branch_id={ghost}")]
+    {
+        let reply = app.get(&format!("/api/v1/metrics/reports/conversion?{query}")).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{query}: {:?}", reply.body);
+    }
+    let reply = app.get("/api/v1/metrics/dashboard?group_by=day").await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+}
+
+#[actix_web::test]
+async fn reports_come_as_csv_one_row_per_measure() {
+    let app = TestApp::new().await;
+    sales_fixture(&app).await;
+    let req = TestRequest::get()
+        .uri(&format!("/api/v1/metrics/reports/conversion?{JANUARY}&group_by=month"))
+        .insert_header(("Accept", "text/csv"));
+    let reply = app.call(req).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply.header("content-type").is_some_and(|v| v.starts_with("text/csv")));
+    let body = reply.body.as_str().expect("text").to_owned();
+    let lines: Vec<&str> = body.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(
+        lines[0],
+        "kpi,section,bucket,dimension,key,label,measure,unit,value,numerator,denominator,currency,null_reason"
+    );
+    assert!(lines.contains(&"conversion,total,,,,,cohort_rate,percent,40,2,5,,"), "{body}");
+    assert!(lines.contains(&"conversion,series,2026-01-01,,,,closed_rate,percent,66.67,2,3,,"), "{body}");
+    assert_eq!(lines.len(), 1 + 2 + 2);
+}
+
+#[actix_web::test]
+async fn targets_default_to_the_plan_and_divisions_override_them() {
+    let app = TestApp::new().await;
+    let s = sales_fixture(&app).await;
+    let list = app.get("/api/v1/metrics/targets").await;
+    let plan: Vec<(String, String, String)> = list.body["data"]
+        .as_array()
+        .expect("targets")
+        .iter()
+        .map(|t| (t["kpi"].as_str().unwrap_or_default().to_owned(), t["min"].to_string(), t["max"].to_string()))
+        .collect();
+    assert_eq!(
+        plan,
+        [
+            ("conversion".to_owned(), "\"5\"".to_owned(), "\"8\"".to_owned()),
+            ("resolution_time".to_owned(), "\"3\"".to_owned(), "\"5\"".to_owned()),
+            ("csat".to_owned(), "\"60\"".to_owned(), "\"70\"".to_owned()),
+        ]
+    );
+
+    // Motors aims higher: 40 % is now within.
+    let set = app
+        .put(
+            "/api/v1/metrics/targets",
+            json!({"kpi": "conversion", "division_id": s.motors, "min": "35", "max": "45.5"}),
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::OK, "{:?}", set.body);
+    assert_eq!(set.body["source"], "division");
+    let target_id = set.id();
+    assert_eq!(app.audit_of("metric_target", &target_id).len(), 1);
+    let r = report(&app, "conversion", &format!("{JANUARY}&division_id={}", s.motors)).await;
+    assert_eq!(r["target"]["target"]["max"], "45.5");
+    assert_eq!(r["target"]["status"], "within");
+    // Group-wide, the plan still applies.
+    assert_eq!(report(&app, "conversion", JANUARY).await["target"]["status"], "above");
+
+    // Bad bounds: refused by field, nothing stored.
+    for (body, field) in [
+        (json!({"kpi": "conversion", "min": "9", "max": "8"}), "max"),
+        (json!({"kpi": "conversion", "min": "-1", "max": "8"}), "min"),
+        (json!({"kpi": "conversion", "min": "1.234", "max": "8"}), "min"),
+        (json!({"kpi": "csat", "min": "60", "max": "170"}), "max"),
+    ] {
+        let reply = app.put("/api/v1/metrics/targets", body.clone()).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {:?}", reply.body);
+        assert_eq!(reply.error_fields(), [field], "{body}");
+    }
+    let reply = app.put("/api/v1/metrics/targets", json!({"kpi": "joy", "min": "1", "max": "2"})).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{:?}", reply.body);
+    assert_eq!(reply.error_fields(), ["kpi"]);
+    assert_eq!(app.count("metric_targets"), 1);
+
+    // A stale version is refused; the current one replaces.
+    let stale = app
+        .put(
+            "/api/v1/metrics/targets",
+            json!({"kpi": "conversion", "division_id": s.motors, "min": "1", "max": "2", "version": 7}),
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{:?}", stale.body);
+    let again = app
+        .put(
+            "/api/v1/metrics/targets",
+            json!({"kpi": "conversion", "division_id": s.motors, "min": "1", "max": "2", "version": 1}),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::OK, "{:?}", again.body);
+    assert_eq!(again.body["version"], 2);
+
+    // Another division's manager sees and changes only their own.
+    let other = division(&app, "GEN", "Generators").await;
+    let (_, manager) = app.user_with_token(Role::Manager, Some(&other), None);
+    let req = TestRequest::put()
+        .uri("/api/v1/metrics/targets")
+        .set_json(json!({"kpi": "csat", "division_id": s.motors, "min": "1", "max": "2"}));
+    assert_eq!(app.call_as(req, Some(&manager)).await.status, StatusCode::NOT_FOUND);
+    let req = TestRequest::delete().uri(&format!("/api/v1/metrics/targets/{target_id}"));
+    assert_eq!(app.call_as(req, Some(&manager)).await.status, StatusCode::NOT_FOUND);
+    let theirs = app.get_as("/api/v1/metrics/targets", &manager).await;
+    assert!(theirs.body["data"].as_array().expect("list").iter().all(|t| t["division_id"] != s.motors.as_str()));
+
+    assert_eq!(app.delete(&format!("/api/v1/metrics/targets/{target_id}")).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(app.count("metric_targets"), 0);
+    assert_eq!(app.audit_of("metric_target", &target_id).len(), 3);
+}
+
+#[actix_web::test]
+async fn the_dashboard_has_every_headline_in_one_call() {
+    let app = TestApp::new().await;
+    let _branch = {
+        let s = sales_fixture(&app).await;
+        branch(&app, &s.motors, "IKJ", "Ikeja", "Lagos").await
+    };
+    let reply = app.get(&format!("/api/v1/metrics/dashboard?{JANUARY}")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    let kpis: Vec<&str> =
+        reply.body["tiles"].as_array().expect("tiles").iter().map(|t| t["kpi"].as_str().expect("kpi")).collect();
+    assert_eq!(
+        kpis,
+        [
+            "conversion",
+            "cycle_length",
+            "pipeline",
+            "resolution_time",
+            "first_response_time",
+            "sla_compliance",
+            "backlog",
+            "reopen_rate",
+            "csat",
+            "fcr",
+            "handle_time"
+        ]
+    );
+    let tile = |kpi: &str| {
+        reply.body["tiles"].as_array().and_then(|t| t.iter().find(|x| x["kpi"] == kpi)).cloned().expect("tile")
+    };
+    assert_eq!(value(&tile("conversion")["measures"], "cohort_rate"), "40");
+    assert_eq!(measure(&tile("csat")["measures"], "rate")["null_reason"], "no CSAT responses in the period");
+    assert_eq!(tile("csat")["target"]["target"]["min"], "60");
+}
+
+/// This module's endpoints for the access-matrix test.
+pub async fn matrix_endpoints(app: &TestApp, home: &str, n: usize) -> Vec<Endpoint> {
+    use Operation::{Delete, Read, Update};
+    use Resource::{MetricTargets, Metrics};
+    let spare = division(app, &format!("M{n}T"), &format!("Metrics {n}")).await;
+    let target =
+        app.put("/api/v1/metrics/targets", json!({"kpi": "fcr", "division_id": spare, "min": "50", "max": "80"})).await;
+    vec![
+        endpoint(Method::GET, "/api/v1/metrics/dashboard".into(), None, Metrics, Read),
+        endpoint(Method::GET, "/api/v1/metrics/reports/conversion".into(), None, Metrics, Read),
+        endpoint(Method::GET, "/api/v1/metrics/targets".into(), None, MetricTargets, Read),
+        endpoint(
+            Method::PUT,
+            "/api/v1/metrics/targets".into(),
+            Some(json!({"kpi": "csat", "division_id": home, "min": "60", "max": "70"})),
+            MetricTargets,
+            Update,
+        ),
+        endpoint(Method::DELETE, format!("/api/v1/metrics/targets/{}", target.id()), None, MetricTargets, Delete),
+    ]
+}

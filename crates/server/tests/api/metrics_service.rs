@@ -1,0 +1,362 @@
+//! Service KPIs on a hand-built January of tickets: resolutions either
+//! side of midnight in Lagos, a reopened ticket, SLA breaches, CSAT
+//! answers, handling. Business times are stored as the desk measures
+//! them (`tests/api/ticket_business_times.rs` checks the measuring); one
+//! ticket goes through the real endpoints end to end.
+
+use actix_web::http::StatusCode;
+use actix_web::test::TestRequest;
+use rapport_core::principal::Role;
+use serde_json::{Value, json};
+
+use crate::metrics::exec;
+use crate::support::{TestApp, division};
+
+const JANUARY: &str = "from=2026-01-01&to=2026-01-31";
+/// One business day of a Mon–Fri 08:00–17:00 calendar.
+const DAY: i64 = 32_400;
+
+struct Desk {
+    motors: String,
+    agent_x: (String, String),
+    agent_y: String,
+}
+
+fn q(v: Option<&str>) -> String {
+    v.map_or("NULL".to_owned(), |v| format!("'{v}'"))
+}
+
+struct Ticket<'a> {
+    id: &'a str,
+    status: &'a str,
+    assignee: &'a str,
+    created: &'a str,
+    responded: Option<(&'a str, i64)>,
+    resolved: Option<(&'a str, i64)>,
+    reopens: i32,
+    fcr: Option<bool>,
+}
+
+fn ticket(division: &str, category: &str, n: usize, t: &Ticket<'_>) -> String {
+    let fcr = t.fcr.map_or("NULL".to_owned(), |b| b.to_string().to_uppercase());
+    format!(
+        "INSERT INTO tickets (id, number, division_id, category_id, priority, channel, subject, status, assignee_id, \
+         first_responded_at, resolved_at, reopen_count, agent_touches, first_contact_resolution, version, created_at, \
+         updated_at, business_day_seconds, first_response_business_seconds, resolution_business_seconds) VALUES \
+         ('{}', 'MOT-{n:06}', '{division}', '{category}', 'normal', 'call', 'Service', '{}', '{}', {}, {}, {}, 1, {fcr}, 1, \
+         '{}', '{}', {DAY}, {}, {})",
+        t.id,
+        t.status,
+        t.assignee,
+        q(t.responded.map(|r| r.0)),
+        q(t.resolved.map(|r| r.0)),
+        t.reopens,
+        t.created,
+        t.created,
+        t.responded.map_or("NULL".to_owned(), |r| r.1.to_string()),
+        t.resolved.map_or("NULL".to_owned(), |r| r.1.to_string()),
+    )
+}
+
+fn status(ticket: &str, from: Option<&str>, to: &str, at: &str) -> String {
+    format!(
+        "INSERT INTO ticket_status_history (id, ticket_id, from_status, to_status, changed_at) VALUES \
+         ('{}', '{ticket}', {}, '{to}', '{at}')",
+        uuid::Uuid::now_v7(),
+        q(from)
+    )
+}
+
+fn sla(
+    ticket: &str,
+    policy: &str,
+    clock: &str,
+    due: &str,
+    response_breached: bool,
+    resolution_breached: bool,
+) -> String {
+    format!(
+        "INSERT INTO ticket_slas (ticket_id, sla_policy_id, first_response_minutes, resolution_minutes, warn_percent, \
+         clock, response_started_at, first_response_due_at, resolution_due_at, response_breached, resolution_breached) \
+         VALUES ('{ticket}', '{policy}', 60, 1440, 80, '{clock}', '2026-01-01 00:00:00', '{due}', '{due}', \
+         {response_breached}, {resolution_breached})"
+    )
+}
+
+fn survey(ticket: &str, sent: &str, answer: Option<(i32, &str)>) -> String {
+    format!(
+        "INSERT INTO csat_surveys (id, ticket_id, token_hash, sent_at, expires_at, rating, responded_at) VALUES \
+         ('{}', '{ticket}', '{}', '{sent}', '2027-01-01 00:00:00', {}, {})",
+        uuid::Uuid::now_v7(),
+        uuid::Uuid::now_v7(),
+        answer.map_or("NULL".to_owned(), |a| a.0.to_string()),
+        q(answer.map(|a| a.1))
+    )
+}
+
+fn handling(division: &str, ticket: &str, user: &str, at: &str, seconds: Option<i32>) -> String {
+    format!(
+        "INSERT INTO interactions (id, division_id, channel, direction, occurred_at, duration_seconds, user_id, ticket_id, \
+         version, created_at, updated_at) VALUES ('{}', '{division}', 'call', 'inbound', '{at}', {}, '{user}', '{ticket}', \
+         1, '{at}', '{at}')",
+        uuid::Uuid::now_v7(),
+        seconds.map_or("NULL".to_owned(), |s| s.to_string())
+    )
+}
+
+async fn desk_fixture(app: &TestApp) -> Desk {
+    let motors = division(app, "MOT", "Motors").await;
+    let reply = app.post("/api/v1/ticket-categories", json!({"name": "After-sales", "kind": "after_sales"})).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+    let category = reply.id();
+    let agent_x = app.user_with_token(Role::ServiceAgent, Some(&motors), None);
+    let agent_y = app.user_with_token(Role::ServiceAgent, Some(&motors), None).0;
+    let (x, y) = (agent_x.0.as_str(), agent_y.as_str());
+    let policy = uuid::Uuid::now_v7().to_string();
+    let ids: Vec<String> = (0..6).map(|_| uuid::Uuid::now_v7().to_string()).collect();
+    let t = |i: usize| ids[i].as_str();
+    let tickets = [
+        // T1: resolved in 2 business days, answered in 1 hour, first contact.
+        Ticket {
+            id: t(0),
+            status: "resolved",
+            assignee: x,
+            created: "2026-01-05 08:00:00",
+            responded: Some(("2026-01-05 09:00:00", 3_600)),
+            resolved: Some(("2026-01-07 10:00:00", 2 * DAY)),
+            reopens: 0,
+            fcr: Some(true),
+        },
+        // T2: 5 business days, 2 hours, resolution target breached.
+        Ticket {
+            id: t(1),
+            status: "closed",
+            assignee: y,
+            created: "2026-01-13 08:00:00",
+            responded: Some(("2026-01-13 10:00:00", 7_200)),
+            resolved: Some(("2026-01-20 09:00:00", 5 * DAY)),
+            reopens: 0,
+            fcr: Some(false),
+        },
+        // T3: resolved at 00:30 on 1 February, Lagos time: not January's.
+        Ticket {
+            id: t(2),
+            status: "resolved",
+            assignee: x,
+            created: "2026-01-30 08:00:00",
+            responded: None,
+            resolved: Some(("2026-01-31 23:30:00", DAY)),
+            reopens: 0,
+            fcr: Some(true),
+        },
+        // T4: open, its running resolution clock past due.
+        Ticket {
+            id: t(3),
+            status: "open",
+            assignee: x,
+            created: "2026-01-25 08:00:00",
+            responded: None,
+            resolved: None,
+            reopens: 0,
+            fcr: None,
+        },
+        // T5: resolved on the 10th, reopened, resolved again on the 12th (3 days from logging).
+        Ticket {
+            id: t(4),
+            status: "resolved",
+            assignee: x,
+            created: "2026-01-07 08:00:00",
+            responded: Some(("2026-01-07 11:00:00", 10_800)),
+            resolved: Some(("2026-01-12 09:00:00", 3 * DAY)),
+            reopens: 1,
+            fcr: Some(false),
+        },
+        // T6: waiting on the customer.
+        Ticket {
+            id: t(5),
+            status: "pending",
+            assignee: y,
+            created: "2026-01-28 08:00:00",
+            responded: None,
+            resolved: None,
+            reopens: 0,
+            fcr: None,
+        },
+    ];
+    let mut statements: Vec<String> =
+        tickets.iter().enumerate().map(|(n, tk)| ticket(&motors, &category, n, tk)).collect();
+    statements.extend([
+        format!(
+            "INSERT INTO sla_policies (id, division_id, priority, first_response_minutes, resolution_minutes, warn_percent, \
+             active, version, created_at, updated_at) VALUES ('{policy}', NULL, 'normal', 60, 1440, 80, TRUE, 1, \
+             '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+        ),
+        sla(t(0), &policy, "stopped", "2026-01-09 00:00:00", false, false),
+        sla(t(1), &policy, "stopped", "2026-01-15 00:00:00", false, true),
+        sla(t(3), &policy, "running", "2026-01-26 00:00:00", false, false),
+        sla(t(4), &policy, "stopped", "2026-01-20 00:00:00", false, false),
+        status(t(0), Some("open"), "resolved", "2026-01-07 10:00:00"),
+        status(t(1), Some("open"), "resolved", "2026-01-20 09:00:00"),
+        status(t(1), Some("resolved"), "closed", "2026-01-22 09:00:00"),
+        status(t(2), Some("open"), "resolved", "2026-01-31 23:30:00"),
+        status(t(4), Some("open"), "resolved", "2026-01-10 09:00:00"),
+        status(t(4), Some("resolved"), "open", "2026-01-11 09:00:00"),
+        status(t(4), Some("open"), "resolved", "2026-01-12 09:00:00"),
+        survey(t(0), "2026-01-07 10:00:00", Some((5, "2026-01-08 10:00:00"))),
+        survey(t(1), "2026-01-20 09:00:00", Some((2, "2026-01-21 10:00:00"))),
+        survey(t(4), "2026-01-12 09:00:00", None),
+        survey(t(2), "2026-01-31 23:45:00", Some((4, "2026-02-01 10:00:00"))),
+        handling(&motors, t(0), x, "2026-01-05 09:00:00", Some(300)),
+        handling(&motors, t(0), x, "2026-01-06 09:00:00", Some(100)),
+        handling(&motors, t(1), y, "2026-01-13 10:00:00", Some(600)),
+        handling(&motors, t(1), y, "2026-01-14 10:00:00", None),
+        handling(&motors, t(4), x, "2026-02-01 10:00:00", Some(200)),
+    ]);
+    exec(app, &statements);
+    Desk { motors, agent_x, agent_y }
+}
+
+async fn report(app: &TestApp, kpi: &str, query: &str) -> Value {
+    let reply = app.get(&format!("/api/v1/metrics/reports/{kpi}?{query}")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{kpi}?{query}: {:?}", reply.body);
+    reply.body
+}
+
+fn measure<'a>(measures: &'a Value, name: &str) -> &'a Value {
+    measures
+        .as_array()
+        .and_then(|a| a.iter().find(|m| m["name"] == name))
+        .unwrap_or_else(|| panic!("no {name} in {measures}"))
+}
+
+fn value(measures: &Value, name: &str) -> Value {
+    measure(measures, name)["value"].clone()
+}
+
+#[actix_web::test]
+async fn resolution_and_first_response_times_in_business_time() {
+    let app = TestApp::new().await;
+    desk_fixture(&app).await;
+    // T1 2, T2 5, T5 3 business days (T5 measured to its final resolution;
+    // T3 belongs to February in Lagos).
+    let r = report(&app, "resolution_time", JANUARY).await;
+    assert_eq!(value(&r["measures"], "count"), "3");
+    assert_eq!(value(&r["measures"], "mean_business_days"), "3.33");
+    assert_eq!(measure(&r["measures"], "mean_business_days")["numerator"], "10");
+    assert_eq!(value(&r["measures"], "median_business_days"), "3");
+    assert_eq!(value(&r["measures"], "p90_business_days"), "5");
+    assert_eq!(r["target"]["target"]["source"], "plan");
+    assert_eq!(r["target"]["status"], "within");
+    let feb = report(&app, "resolution_time", "from=2026-02-01&to=2026-02-28").await;
+    assert_eq!(value(&feb["measures"], "mean_business_days"), "1");
+    let weekly = report(&app, "resolution_time", &format!("{JANUARY}&group_by=week")).await;
+    let week = |day: &str| {
+        weekly["series"].as_array().and_then(|s| s.iter().find(|p| p["bucket"] == day)).cloned().expect("week")
+    };
+    assert_eq!(value(&week("2026-01-05")["measures"], "mean_business_days"), "2");
+    assert_eq!(
+        measure(&week("2025-12-29")["measures"], "mean_business_days")["null_reason"],
+        "no tickets were resolved in the period"
+    );
+
+    let r = report(&app, "first_response_time", JANUARY).await;
+    assert_eq!(value(&r["measures"], "count"), "3");
+    assert_eq!(value(&r["measures"], "mean_business_hours"), "2");
+    assert_eq!(value(&r["measures"], "p90_business_hours"), "3");
+}
+
+#[actix_web::test]
+async fn sla_compliance_backlog_reopens_fcr_csat_and_handle_time() {
+    let app = TestApp::new().await;
+    let d = desk_fixture(&app).await;
+    let r = report(&app, "sla_compliance", JANUARY).await;
+    assert_eq!(measure(&r["measures"], "resolution_compliance")["numerator"], "2");
+    assert_eq!(measure(&r["measures"], "resolution_compliance")["denominator"], 3);
+    assert_eq!(value(&r["measures"], "resolution_compliance"), "66.67");
+    assert_eq!(value(&r["measures"], "response_compliance"), "100");
+
+    let r = report(&app, "backlog", JANUARY).await;
+    assert_eq!(value(&r["measures"], "unresolved"), "2");
+    assert_eq!(value(&r["measures"], "breached"), "1");
+    assert_eq!(value(&r["measures"], "logged"), "6");
+    assert_eq!(value(&r["measures"], "resolved"), "3");
+    let pending =
+        r["breakdown"].as_array().and_then(|b| b.iter().find(|g| g["key"] == "pending")).cloned().expect("pending");
+    assert_eq!(value(&pending["measures"], "unresolved"), "1");
+
+    // Resolutions in January: T1, T2, T5 twice; T5's first was undone.
+    let r = report(&app, "reopen_rate", JANUARY).await;
+    assert_eq!(measure(&r["measures"], "rate")["denominator"], 4);
+    assert_eq!(value(&r["measures"], "rate"), "25");
+
+    let r = report(&app, "fcr", JANUARY).await;
+    assert_eq!(measure(&r["measures"], "rate")["numerator"], "1");
+    assert_eq!(value(&r["measures"], "rate"), "33.33");
+
+    // Answered in January: a 5 and a 2 (the 4 came on 1 February).
+    let r = report(&app, "csat", JANUARY).await;
+    assert_eq!(value(&r["measures"], "rate"), "50");
+    assert_eq!(measure(&r["measures"], "response_rate")["denominator"], 3);
+    assert_eq!(value(&r["measures"], "response_rate"), "66.67");
+    assert_eq!(r["target"]["status"], "below");
+    let five = r["breakdown"].as_array().and_then(|b| b.iter().find(|g| g["key"] == "5")).cloned().expect("5");
+    assert_eq!(value(&five["measures"], "responses"), "1");
+
+    // Handled in January: 300 + 100 by X on T1, 600 by Y on T2.
+    let r = report(&app, "handle_time", JANUARY).await;
+    assert_eq!(value(&r["measures"], "interactions"), "3");
+    assert_eq!(value(&r["measures"], "mean_seconds"), "333.33");
+    assert_eq!(value(&r["measures"], "mean_seconds_per_ticket"), "500");
+    // The per-agent list of the desk sums the same rows.
+    let agents = app.get("/api/v1/tickets/handle-time?from=2025-12-31T23:00:00Z&to=2026-01-31T23:00:00Z").await;
+    for agent in agents.body["data"].as_array().expect("agents") {
+        let row = r["breakdown"]
+            .as_array()
+            .and_then(|b| b.iter().find(|g| g["key"] == agent["user_id"]))
+            .cloned()
+            .expect("agent");
+        assert_eq!(measure(&row["measures"], "mean_seconds")["numerator"], agent["total_seconds"].to_string().as_str());
+        assert_eq!(value(&row["measures"], "interactions"), agent["interactions"].to_string().as_str());
+    }
+    assert_eq!(agents.body["data"].as_array().map(Vec::len), Some(2));
+
+    // An agent sees their own numbers only; the queue filter is for service reports.
+    let mine = app.get_as(&format!("/api/v1/metrics/reports/resolution_time?{JANUARY}"), &d.agent_x.1).await;
+    assert_eq!(mine.status, StatusCode::OK, "{:?}", mine.body);
+    assert_eq!(value(&mine.body["measures"], "count"), "2", "T1 and T5 are X's");
+    let theirs = app.get_as(&format!("/api/v1/metrics/reports/fcr?user_id={}", d.agent_y), &d.agent_x.1).await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+    let by_division = report(&app, "fcr", &format!("{JANUARY}&division_id={}", d.motors)).await;
+    assert_eq!(value(&by_division["measures"], "rate"), "33.33");
+}
+
+#[actix_web::test]
+async fn a_ticket_resolved_through_the_desk_is_measured_and_counted() {
+    let app = TestApp::new().await;
+    let motors = division(&app, "MOT", "Motors").await;
+    let category = app.post("/api/v1/ticket-categories", json!({"name": "General", "kind": "general"})).await.id();
+    let created = app
+        .post(
+            "/api/v1/tickets",
+            json!({"division_id": motors, "category_id": category, "channel": "call", "subject": "Noise"}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    let id = created.id();
+    let req = TestRequest::post()
+        .uri(&format!("/api/v1/tickets/{id}/status"))
+        .set_json(json!({"status": "resolved", "version": 1}));
+    let resolved = app.call(req).await;
+    assert_eq!(resolved.status, StatusCode::OK, "{:?}", resolved.body);
+    let seconds = resolved.body["resolution_business_seconds"].as_i64().expect("measured");
+    let day = resolved.body["business_day_seconds"].as_i64().expect("day");
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Africa::Lagos).date_naive();
+    let r = report(&app, "resolution_time", &format!("from={today}&to={today}")).await;
+    assert_eq!(value(&r["measures"], "count"), "1");
+    // No calendar: round the clock; resolved within seconds of logging.
+    assert_eq!(day, 86_400);
+    assert!(seconds < 60, "{seconds}");
+    assert_eq!(value(&r["measures"], "mean_business_days"), "0");
+    let fcr = report(&app, "fcr", &format!("from={today}&to={today}")).await;
+    assert_eq!(value(&fcr["measures"], "rate"), "100", "resolved with no touch: first contact");
+}
