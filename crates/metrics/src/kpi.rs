@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use crate::filters::Filters;
 use crate::report::Report;
-use crate::{sales, service, targets};
+use crate::{follow_ups, sales, service, targets};
 
 /// A report. Each is defined in `docs/metrics.md` under the same name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -27,6 +27,8 @@ pub enum Kpi {
     WinLoss,
     /// Per owner: leads created, won, lost, win rate and won value.
     Leaderboard,
+    /// Follow-ups done by their due date ÷ follow-ups due, and the overdue now.
+    FollowUpCompliance,
     /// Business days from logging to resolution, tickets resolved in the period.
     ResolutionTime,
     /// Business hours from logging to the first public agent reply.
@@ -57,13 +59,14 @@ pub enum Direction {
 
 impl Kpi {
     /// Every report, in catalogue order.
-    pub const ALL: [Kpi; 14] = [
+    pub const ALL: [Kpi; 15] = [
         Kpi::Conversion,
         Kpi::CycleLength,
         Kpi::Pipeline,
         Kpi::StageDurations,
         Kpi::WinLoss,
         Kpi::Leaderboard,
+        Kpi::FollowUpCompliance,
         Kpi::ResolutionTime,
         Kpi::FirstResponseTime,
         Kpi::SlaCompliance,
@@ -83,6 +86,7 @@ impl Kpi {
             Kpi::StageDurations => "stage_durations",
             Kpi::WinLoss => "win_loss",
             Kpi::Leaderboard => "leaderboard",
+            Kpi::FollowUpCompliance => "follow_up_compliance",
             Kpi::ResolutionTime => "resolution_time",
             Kpi::FirstResponseTime => "first_response_time",
             Kpi::SlaCompliance => "sla_compliance",
@@ -129,6 +133,7 @@ impl Kpi {
             Kpi::StageDurations => ("mean_days", Down),
             Kpi::WinLoss => ("win_rate", Up),
             Kpi::Leaderboard => ("win_rate", Up),
+            Kpi::FollowUpCompliance => ("rate", Up),
             Kpi::ResolutionTime => ("mean_business_days", Down),
             Kpi::FirstResponseTime => ("mean_business_hours", Down),
             Kpi::SlaCompliance => ("resolution_compliance", Up),
@@ -173,6 +178,7 @@ impl Kpi {
             Kpi::StageDurations => sales::stage_durations(conn, filters),
             Kpi::WinLoss => sales::win_loss(conn, filters),
             Kpi::Leaderboard => sales::leaderboard(conn, filters),
+            Kpi::FollowUpCompliance => follow_ups::compliance(conn, filters),
             Kpi::ResolutionTime => service::resolution_time(conn, filters),
             Kpi::FirstResponseTime => service::first_response_time(conn, filters),
             Kpi::SlaCompliance => service::sla_compliance(conn, filters),

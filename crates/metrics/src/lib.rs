@@ -11,7 +11,9 @@
 //! bucket, a breakdown, the target status and a link to the records.
 
 mod assemble;
+pub mod export;
 mod filters;
+mod follow_ups;
 mod kpi;
 mod labels;
 mod period;
@@ -45,10 +47,11 @@ pub struct Clock {
 }
 
 /// The reports on the dashboard, in display order.
-const DASHBOARD: [Kpi; 11] = [
+const DASHBOARD: [Kpi; 12] = [
     Kpi::Conversion,
     Kpi::CycleLength,
     Kpi::Pipeline,
+    Kpi::FollowUpCompliance,
     Kpi::ResolutionTime,
     Kpi::FirstResponseTime,
     Kpi::SlaCompliance,

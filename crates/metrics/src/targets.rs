@@ -197,9 +197,9 @@ pub(crate) fn status(
     Ok(Some(TargetStatus { target, status }))
 }
 
-/// Every target the caller's divisions see: the plan's defaults, the
-/// group's and (for a division-scoped caller, only their own) the
-/// divisions' overrides.
+/// Every target the caller may read: the plan's defaults (unless the
+/// group overrides them), the group's and the divisions' (a caller whose
+/// read scope is narrower than all: the group's and their division's).
 pub fn list(conn: &mut Conn, reach: &Reach) -> Result<Vec<Target>> {
     let mut q = metric_targets::table.select(TargetRow::as_select()).into_boxed();
     if reach.scope != Scope::All {
@@ -261,7 +261,7 @@ fn validate(conn: &mut Conn, reach: &Reach, input: &SetTarget) -> Result<(i64, i
 }
 
 /// Sets the target for `input.kpi` and division, replacing the existing
-/// one at `version` (stale: 409); audited.
+/// one at `version` (stale: 412); audited.
 pub fn set(
     conn: &mut Conn,
     ctx: &WriteContext,

@@ -99,8 +99,8 @@ pub async fn metrics_dashboard(
 /// List KPI targets.
 ///
 /// The plan's defaults (conversion 5–8 %, resolution 3–5 business days,
-/// CSAT 60–70 %) unless overridden group-wide, and the divisions'
-/// overrides (a division-scoped caller: their own). On one page.
+/// CSAT 60–70 %) unless overridden group-wide, and every division's
+/// overrides. On one page.
 #[utoipa::path(
     tag = "metrics",
     responses((status = 200, description = "The targets", body = ListResponse<Target>), ListProblems),
@@ -117,7 +117,7 @@ pub async fn list_metric_targets(state: web::Data<AppState>, caller: Caller) -> 
 ///
 /// Creates or replaces the target of `kpi` for `division_id` (none: the
 /// whole group). Replacing takes the current `version` (body or
-/// `If-Match`); a stale one is 409. Bounds are in the headline measure's
+/// `If-Match`); a stale one is 412. Bounds are in the headline measure's
 /// unit, at most 2 decimal places; percentages at most 100. Audited.
 #[utoipa::path(
     tag = "metrics",

@@ -13,6 +13,7 @@ pub mod custom_fields;
 pub mod customers;
 pub mod divisions;
 pub mod events;
+pub mod exports;
 pub mod health;
 pub mod intake;
 pub mod interactions;
@@ -91,5 +92,6 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(sla_policies::routes)
         .configure(ticket_queues::routes)
         .configure(csat::routes)
-        .configure(metrics::routes);
+        .configure(metrics::routes)
+        .configure(exports::routes);
 }

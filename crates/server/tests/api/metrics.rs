@@ -73,14 +73,14 @@ fn history(lead: &str, from: Option<&str>, to: &str, entered: &str, left: Option
 }
 
 /// The fixture of the sales tests, all in January 2026 unless said.
-struct Sales {
-    motors: String,
+pub struct Sales {
+    pub motors: String,
     p: Pipeline,
-    rep_a: (String, String),
+    pub rep_a: (String, String),
     rep_b: (String, String),
 }
 
-async fn sales_fixture(app: &TestApp) -> Sales {
+pub async fn sales_fixture(app: &TestApp) -> Sales {
     let motors = division(app, "MOT", "Motors").await;
     let p = pipeline(app, &motors, "Sales").await;
     let price = lost_reason(app, "Price").await;
@@ -249,9 +249,10 @@ async fn cycle_length_stage_durations_win_loss_leaderboard_and_pipeline() {
     assert_eq!(value(&rows[1]["measures"], "created"), "2");
     assert_eq!(value(&rows[1]["measures"], "win_rate"), "0");
 
-    // Now: L3 in New, L6 (2,000,000.00 at 40 %) in Qualified.
+    // Now: L3 and L4 in New, L6 (2,000,000.00 at 40 %) in Qualified.
     let r = report(&app, "pipeline", "").await;
-    assert_eq!(value(&r["measures"], "open_leads"), "2");
+    assert_eq!(value(&r["measures"], "open_leads"), "3");
+    assert_eq!(value(&r["breakdown"][0]["measures"], "open_leads"), "2");
     assert_eq!(value(&r["measures"], "expected_value"), "2000000.00");
     assert_eq!(value(&r["measures"], "weighted_value"), "800000.00");
     let stages: Vec<&str> =
@@ -412,7 +413,7 @@ async fn targets_default_to_the_plan_and_divisions_override_them() {
             json!({"kpi": "conversion", "division_id": s.motors, "min": "1", "max": "2", "version": 7}),
         )
         .await;
-    assert_eq!(stale.status, StatusCode::CONFLICT, "{:?}", stale.body);
+    assert_eq!(stale.status, StatusCode::PRECONDITION_FAILED, "{:?}", stale.body);
     let again = app
         .put(
             "/api/v1/metrics/targets",
@@ -422,7 +423,7 @@ async fn targets_default_to_the_plan_and_divisions_override_them() {
     assert_eq!(again.status, StatusCode::OK, "{:?}", again.body);
     assert_eq!(again.body["version"], 2);
 
-    // Another division's manager sees and changes only their own.
+    // Another division's manager reads every target but changes only their own.
     let other = division(&app, "GEN", "Generators").await;
     let (_, manager) = app.user_with_token(Role::Manager, Some(&other), None);
     let req = TestRequest::put()
@@ -432,7 +433,7 @@ async fn targets_default_to_the_plan_and_divisions_override_them() {
     let req = TestRequest::delete().uri(&format!("/api/v1/metrics/targets/{target_id}"));
     assert_eq!(app.call_as(req, Some(&manager)).await.status, StatusCode::NOT_FOUND);
     let theirs = app.get_as("/api/v1/metrics/targets", &manager).await;
-    assert!(theirs.body["data"].as_array().expect("list").iter().all(|t| t["division_id"] != s.motors.as_str()));
+    assert!(theirs.body["data"].as_array().expect("list").iter().any(|t| t["division_id"] == s.motors.as_str()));
 
     assert_eq!(app.delete(&format!("/api/v1/metrics/targets/{target_id}")).await.status, StatusCode::NO_CONTENT);
     assert_eq!(app.count("metric_targets"), 0);
@@ -493,5 +494,113 @@ pub async fn matrix_endpoints(app: &TestApp, home: &str, n: usize) -> Vec<Endpoi
             Update,
         ),
         endpoint(Method::DELETE, format!("/api/v1/metrics/targets/{}", target.id()), None, MetricTargets, Delete),
+        endpoint(Method::GET, "/api/v1/exports/leads".into(), None, Metrics, Read),
+        endpoint(Method::GET, "/api/v1/exports/lead-stage-history".into(), None, Metrics, Read),
+        endpoint(Method::GET, "/api/v1/exports/tickets".into(), None, Metrics, Read),
+        endpoint(Method::GET, "/api/v1/exports/csat-responses".into(), None, Metrics, Read),
     ]
+}
+
+/// A lead with a follow-up due, as an INSERT.
+fn lead_due(division: &str, p: &Pipeline, owner: &str, created: &str, due: &str) -> (String, String) {
+    let id = id();
+    let sql = format!(
+        "INSERT INTO leads (id, prospect_name, source, division_id, owner_id, created_by, pipeline_id, stage_id, status, \
+         next_follow_up_at, version, created_at, updated_at) VALUES ('{id}', 'Prospect', 'phone', '{division}', '{owner}', \
+         '{owner}', '{}', '{}', 'open', '{due}', 1, '{created}', '{created}')",
+        p.id, p.new
+    );
+    (id, sql)
+}
+
+fn contact(division: &str, lead: &str, at: &str) -> String {
+    format!(
+        "INSERT INTO interactions (id, division_id, channel, direction, occurred_at, lead_id, version, created_at, updated_at) \
+         VALUES ('{}', '{division}', 'call', 'outbound', '{at}', '{lead}', 1, '{at}', '{at}')",
+        id()
+    )
+}
+
+fn reschedule(lead: &str, due: Option<&str>, at: &str, status: &str) -> String {
+    let due = due.map_or("NULL".to_owned(), |d| format!("'{d}'"));
+    format!("UPDATE leads SET next_follow_up_at = {due}, status = '{status}', updated_at = '{at}' WHERE id = '{lead}'")
+}
+
+#[actix_web::test]
+async fn follow_up_compliance_counts_follow_ups_met_by_their_lagos_due_day() {
+    let app = TestApp::new().await;
+    let motors = division(&app, "MOT", "Motors").await;
+    let p = pipeline(&app, &motors, "Sales").await;
+    let (rep, rep_token) = app.user_with_token(Role::SalesRep, Some(&motors), None);
+    let (a1, s1) = lead_due(&motors, &p, &rep, "2026-01-02 09:00:00", "2026-01-05 09:00:00");
+    let (a2, s2) = lead_due(&motors, &p, &rep, "2026-01-10 09:00:00", "2026-01-12 09:00:00");
+    let (_, s3) = lead_due(&motors, &p, &rep, "2026-01-30 22:00:00", "2026-01-31 23:30:00");
+    let (a4, s4) = lead_due(&motors, &p, &rep, "2026-01-13 09:00:00", "2026-01-15 10:00:00");
+    let (a5, s5) = lead_due(&motors, &p, &rep, "2026-01-16 09:00:00", "2026-01-18 10:00:00");
+    exec(
+        &app,
+        &[
+            s1,
+            s2,
+            s3,
+            s4,
+            s5,
+            // A1: met on its due day, then given a new one nobody met.
+            contact(&motors, &a1, "2026-01-05 14:00:00"),
+            reschedule(&a1, Some("2026-01-09 14:00:00"), "2026-01-05 14:00:00", "open"),
+            // A2: moved ahead the day before it was due (not counted), then
+            // the new one met a day late, and the lead won.
+            reschedule(&a2, Some("2026-01-20 09:00:00"), "2026-01-11 09:00:00", "open"),
+            contact(&motors, &a2, "2026-01-21 09:00:00"),
+            format!(
+                "UPDATE leads SET next_follow_up_at = NULL, status = 'won', stage_id = '{}', closed_at = '2026-01-22 09:00:00', \
+                 updated_at = '2026-01-22 09:00:00' WHERE id = '{a2}'",
+                p.won
+            ),
+            // A4: met at 23:30 Lagos time on its due day, which moved it on
+            // (as logging a contact does); the next one was missed.
+            contact(&motors, &a4, "2026-01-15 22:30:00"),
+            reschedule(&a4, Some("2026-01-17 22:30:00"), "2026-01-15 22:30:00", "open"),
+            // A5: the contact came at 00:30 Lagos time the day after.
+            contact(&motors, &a5, "2026-01-18 23:30:00"),
+        ],
+    );
+    assert_eq!(app.count("lead_follow_ups"), 8);
+    let r = report(&app, "follow_up_compliance", JANUARY).await;
+    let rate = measure(&r["measures"], "rate");
+    assert_eq!((rate["numerator"].clone(), rate["denominator"].clone()), (json!("2"), json!(6)), "{r}");
+    assert_eq!(rate["value"], "33.33");
+    // Open and past due now: A1's and A4's second, A3's (due 1 February), A5's.
+    assert_eq!(value(&r["measures"], "overdue_now"), "4");
+    assert_eq!(r["breakdown"][0]["key"], rep.as_str());
+    let weekly = report(&app, "follow_up_compliance", &format!("{JANUARY}&group_by=week")).await;
+    let week = |day: &str| {
+        weekly["series"].as_array().and_then(|s| s.iter().find(|p| p["bucket"] == day)).cloned().expect("week")
+    };
+    assert_eq!(value(&week("2026-01-05")["measures"], "rate"), "50", "A1's met, A1's second missed");
+    assert_eq!(measure(&week("2026-01-12")["measures"], "rate")["denominator"], 3, "A4's two, A5's");
+    assert_eq!(measure(&week("2025-12-29")["measures"], "rate")["null_reason"], "no follow-up fell due in the period");
+    let mine = app.get_as(&format!("/api/v1/metrics/reports/follow_up_compliance?{JANUARY}"), &rep_token).await;
+    assert_eq!(measure(&mine.body["measures"], "rate")["denominator"], 6);
+}
+
+#[actix_web::test]
+async fn the_follow_up_log_follows_leads_written_through_the_api() {
+    let app = TestApp::new().await;
+    let motors = division(&app, "MOT", "Motors").await;
+    let p = pipeline(&app, &motors, "Sales").await;
+    let body = json!({"prospect_name": "Bola Ade", "prospect_phone": "0803 111 2222", "source": "phone", "division_id": motors, "pipeline_id": p.id,
+        "next_follow_up_at": "2020-01-01T09:00:00Z"});
+    let lead = app.post("/api/v1/leads", body).await;
+    assert_eq!(lead.status, StatusCode::CREATED, "{:?}", lead.body);
+    assert_eq!(app.count("lead_follow_ups"), 1);
+    // A contact today moves the cadence on: the overdue one closes, late.
+    let call = json!({"channel": "call", "direction": "outbound", "division_id": motors, "lead_id": lead.id(),
+        "subject": "Called back", "occurred_at": chrono::Utc::now().to_rfc3339()});
+    assert_eq!(app.post("/api/v1/interactions", call).await.status, StatusCode::CREATED);
+    assert_eq!(app.count("lead_follow_ups"), 2);
+    let r = report(&app, "follow_up_compliance", "from=2020-01-01&to=2020-01-01").await;
+    let rate = measure(&r["measures"], "rate");
+    assert_eq!((rate["numerator"].clone(), rate["denominator"].clone()), (json!("0"), json!(1)));
+    assert_eq!(value(&r["measures"], "overdue_now"), "0", "the new one is due in the future");
 }

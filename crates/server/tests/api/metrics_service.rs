@@ -16,7 +16,7 @@ const JANUARY: &str = "from=2026-01-01&to=2026-01-31";
 /// One business day of a Mon–Fri 08:00–17:00 calendar.
 const DAY: i64 = 32_400;
 
-struct Desk {
+pub struct Desk {
     motors: String,
     agent_x: (String, String),
     agent_y: String,
@@ -106,6 +106,12 @@ fn handling(division: &str, ticket: &str, user: &str, at: &str, seconds: Option<
 
 async fn desk_fixture(app: &TestApp) -> Desk {
     let motors = division(app, "MOT", "Motors").await;
+    desk_fixture_in(app, &motors).await
+}
+
+/// The desk's January in division `motors`.
+pub async fn desk_fixture_in(app: &TestApp, motors: &str) -> Desk {
+    let motors = motors.to_owned();
     let reply = app.post("/api/v1/ticket-categories", json!({"name": "After-sales", "kind": "after_sales"})).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
     let category = reply.id();
