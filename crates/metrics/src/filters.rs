@@ -191,6 +191,20 @@ impl Filters {
         }
     }
 
+    /// The raw export of `dataset` with these filters and `basis`; none
+    /// when a queue filter is set (the exports do not take one).
+    pub(crate) fn export_link(&self, dataset: &str, basis: &str) -> Option<String> {
+        if self.queue_id.is_some() {
+            return None;
+        }
+        Some(format!(
+            "/api/v1/exports/{dataset}?basis={basis}&from={}&to={}{}",
+            self.period.from,
+            self.period.to,
+            self.list_filters("user_id")
+        ))
+    }
+
     /// `&division_id=…&branch_id=…&{user_param}=…` for the filters set, to
     /// append to a list URL.
     pub(crate) fn list_filters(&self, user_param: &str) -> String {

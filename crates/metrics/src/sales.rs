@@ -41,6 +41,7 @@ fn records(filters: &Filters, basis: &str) -> Option<String> {
         "created" => format!("/api/v1/leads?created_from={start}&created_to={end}"),
         "closed" => format!("/api/v1/leads?closed_from={start}&closed_to={end}"),
         "open" => "/api/v1/leads?status=open".to_owned(),
+        "history" => return filters.export_link("lead-stage-history", "left"),
         _ => return None,
     };
     url.push_str(&filters.list_filters("owner"));

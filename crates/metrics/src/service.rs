@@ -84,7 +84,12 @@ pub(crate) fn resolution_time(conn: &mut Conn, filters: &Filters) -> Result<Repo
     };
     let measures =
         |row: Option<&StatsRow>| assemble::duration_stats(row, Unit::BusinessDays, MICRO, "business_days", NO_RESOLVED);
-    let a = Assembly::new(Kpi::ResolutionTime, "Resolution time in business days", filters, None);
+    let a = Assembly::new(
+        Kpi::ResolutionTime,
+        "Resolution time in business days",
+        filters,
+        filters.export_link("tickets", "resolved"),
+    );
     stats_report(conn, a, filters, stats, measures)
 }
 
@@ -105,7 +110,12 @@ pub(crate) fn first_response_time(conn: &mut Conn, filters: &Filters) -> Result<
     let measures = |row: Option<&StatsRow>| {
         assemble::duration_stats(row, Unit::BusinessHours, HOUR, "business_hours", NO_RESPONDED)
     };
-    let a = Assembly::new(Kpi::FirstResponseTime, "First response time in business hours", filters, None);
+    let a = Assembly::new(
+        Kpi::FirstResponseTime,
+        "First response time in business hours",
+        filters,
+        filters.export_link("tickets", "first_response"),
+    );
     stats_report(conn, a, filters, stats, measures)
 }
 
@@ -144,7 +154,12 @@ pub(crate) fn sla_compliance(conn: &mut Conn, filters: &Filters) -> Result<Repor
             Measure::rate("response_compliance", response, n, NO_SLA_RESOLVED),
         ]
     };
-    let mut a = Assembly::new(Kpi::SlaCompliance, "SLA compliance (tickets resolved in the period)", filters, None);
+    let mut a = Assembly::new(
+        Kpi::SlaCompliance,
+        "SLA compliance (tickets resolved in the period)",
+        filters,
+        filters.export_link("tickets", "resolved"),
+    );
     a.measures = measures(rows(conn, None)?.first());
     if let Some(g) = filters.group_by {
         let by = assemble::keyed(rows(conn, Some(g))?, |r| &r.bucket);
@@ -196,7 +211,12 @@ pub(crate) fn backlog(conn: &mut Conn, filters: &Filters) -> Result<Report> {
             Measure::count("resolved", resolved.map_or(0, |r| r.n)),
         ]
     };
-    let mut a = Assembly::new(Kpi::Backlog, "Backlog (now) and flow (period)", filters, None);
+    let mut a = Assembly::new(
+        Kpi::Backlog,
+        "Backlog (now) and flow (period)",
+        filters,
+        filters.export_link("tickets", "created"),
+    );
     let unresolved: i64 = statuses.iter().map(|s| s.n).sum();
     let breached: i64 = statuses.iter().map(|s| s.breached).sum();
     a.measures = vec![Measure::count("unresolved", unresolved), Measure::count("breached", breached)];
@@ -249,7 +269,12 @@ pub(crate) fn reopen_rate(conn: &mut Conn, filters: &Filters) -> Result<Report> 
             Measure::rate("rate", reopened, n, NO_RESOLUTIONS),
         ]
     };
-    let a = Assembly::new(Kpi::ReopenRate, "Reopen rate (resolutions in the period)", filters, None);
+    let a = Assembly::new(
+        Kpi::ReopenRate,
+        "Reopen rate (resolutions in the period)",
+        filters,
+        filters.export_link("tickets", "resolved"),
+    );
     count_report(conn, a, filters, counts, measures)
 }
 
@@ -297,7 +322,12 @@ pub(crate) fn csat(conn: &mut Conn, filters: &Filters) -> Result<Report> {
             Measure::rate("response_rate", responded, surveys, NO_SURVEYS),
         ]
     };
-    let mut a = Assembly::new(Kpi::Csat, "CSAT (satisfied = 4 or 5)", filters, None);
+    let mut a = Assembly::new(
+        Kpi::Csat,
+        "CSAT (satisfied = 4 or 5)",
+        filters,
+        filters.export_link("csat-responses", "responded"),
+    );
     a.measures = measures(answered(conn, None)?.first(), sent(conn, None)?.first());
     if let Some(g) = filters.group_by {
         let by_answered = assemble::keyed(answered(conn, Some(g))?, |r| &r.bucket);
@@ -343,7 +373,7 @@ pub(crate) fn fcr(conn: &mut Conn, filters: &Filters) -> Result<Report> {
         let (n, first) = row.map_or((0, 0), |r| (r.n, r.hits));
         vec![Measure::count("resolved", n), Measure::rate("rate", first, n, NO_RESOLVED)]
     };
-    let a = Assembly::new(Kpi::Fcr, "First-contact resolution", filters, None);
+    let a = Assembly::new(Kpi::Fcr, "First-contact resolution", filters, filters.export_link("tickets", "resolved"));
     count_report(conn, a, filters, counts, measures)
 }
 
@@ -390,7 +420,17 @@ pub(crate) fn handle_time(conn: &mut Conn, filters: &Filters) -> Result<Report> 
             per_ticket,
         ]
     };
-    let mut a = Assembly::new(Kpi::HandleTime, "Average handle time", filters, None);
+    let stamp = |at| rapport_core::time::utc(at).format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let mut link = format!(
+        "/api/v1/tickets/handle-time?from={}&to={}{}",
+        stamp(filters.period.start),
+        stamp(filters.period.end),
+        filters.list_filters("user_id")
+    );
+    if let Some(queue) = &filters.queue_id {
+        link.push_str(&format!("&queue_id={queue}"));
+    }
+    let mut a = Assembly::new(Kpi::HandleTime, "Average handle time", filters, Some(link));
     a.measures = measures(rows(conn, None, false)?.first());
     if let Some(g) = filters.group_by {
         let by = assemble::keyed(rows(conn, Some(g), false)?, |r| &r.bucket);

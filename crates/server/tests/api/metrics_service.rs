@@ -253,6 +253,7 @@ async fn resolution_and_first_response_times_in_business_time() {
     assert_eq!(value(&r["measures"], "p90_business_days"), "5");
     assert_eq!(r["target"]["target"]["source"], "plan");
     assert_eq!(r["target"]["status"], "within");
+    assert_eq!(r["records"], "/api/v1/exports/tickets?basis=resolved&from=2026-01-01&to=2026-01-31");
     let feb = report(&app, "resolution_time", "from=2026-02-01&to=2026-02-28").await;
     assert_eq!(value(&feb["measures"], "mean_business_days"), "1");
     let weekly = report(&app, "resolution_time", &format!("{JANUARY}&group_by=week")).await;
