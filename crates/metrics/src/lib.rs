@@ -11,11 +11,14 @@
 //! bucket, a breakdown, the target status and a link to the records.
 
 mod assemble;
+mod customers;
 mod filters;
 mod kpi;
 mod labels;
 mod period;
+mod quality;
 mod report;
+mod rfm;
 mod sales;
 mod service;
 mod sql;
@@ -25,6 +28,7 @@ pub use filters::{AppliedFilters, Filters, GroupBy, MetricsQuery};
 pub use kpi::{Direction, Kpi};
 pub use period::Period;
 pub use report::{BreakdownRow, Measure, Report, SeriesPoint, Unit};
+pub use rfm::RfmThresholds;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
