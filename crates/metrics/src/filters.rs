@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::period::Period;
+use crate::rfm::RfmThresholds;
 use crate::{Clock, Kpi};
 
 /// The longest period a report covers: ten years of days.
@@ -48,12 +49,29 @@ pub struct MetricsQuery {
     /// Only this branch.
     pub branch_id: Option<String>,
     /// Only this user: a lead's owner, a ticket's assignee, an
-    /// interaction's agent. A caller who sees only their own: themselves.
+    /// interaction's agent, a customer's owner. A caller who sees only
+    /// their own: themselves.
     pub user_id: Option<String>,
     /// Only this team: a ticket queue (service reports only).
     pub queue_id: Option<String>,
     /// Add a time series with one bucket per day, week or month.
     pub group_by: Option<GroupBy>,
+    /// `rfm` only: the recency cut-offs, three ascending numbers of days
+    /// from the last purchase to the period's last day (R4 up to the
+    /// first, R3 up to the second, R2 up to the third, R1 beyond); default
+    /// `30,90,365`.
+    #[param(example = "30,90,365")]
+    pub rfm_recency_days: Option<String>,
+    /// `rfm` only: the frequency cut-offs, three ascending numbers of
+    /// purchases (F2 from the first, F3 from the second, F4 from the
+    /// third); default `2,5,10`.
+    #[param(example = "2,5,10")]
+    pub rfm_frequency: Option<String>,
+    /// `rfm` only: the monetary cut-offs, three ascending amounts in the
+    /// main currency (M2 from the first, M3 from the second, M4 from the
+    /// third); default `100000,1000000,10000000`.
+    #[param(example = "100000,1000000,10000000")]
+    pub rfm_monetary: Option<String>,
 }
 
 /// A checked query: the period resolved to instants, the scope folded in.
@@ -73,6 +91,8 @@ pub struct Filters {
     pub group_by: Option<GroupBy>,
     /// Present instant, for snapshots.
     pub clock: Clock,
+    /// The RFM cut-offs (the `rfm` report only).
+    pub rfm: Option<RfmThresholds>,
 }
 
 impl Filters {
@@ -96,13 +116,39 @@ impl Filters {
         if query.queue_id.is_some() && !kpi.is_service() {
             errors.push(FieldError::new("queue_id", "not_applicable", "queue_id filters service reports only"));
         }
-        if query.group_by.is_some() && kpi.is_snapshot() {
+        if query.group_by.is_some() && !kpi.takes_series() {
+            let message = if kpi.is_snapshot() {
+                format!("{} is a snapshot of the present, not a time series", kpi.as_str())
+            } else {
+                format!("{} measures customers up to the period's end and has no series", kpi.as_str())
+            };
+            errors.push(FieldError::new("group_by", "not_applicable", message));
+        }
+        if query.branch_id.is_some() && !kpi.takes_branch() {
             errors.push(FieldError::new(
-                "group_by",
+                "branch_id",
                 "not_applicable",
-                format!("{} is a snapshot of the present, not a time series", kpi.as_str()),
+                format!("{} counts customers or assets, which belong to no branch", kpi.as_str()),
             ));
         }
+        let rfm = if kpi == Kpi::Rfm {
+            RfmThresholds::parse(query, &mut errors)
+        } else {
+            for (field, value) in [
+                ("rfm_recency_days", &query.rfm_recency_days),
+                ("rfm_frequency", &query.rfm_frequency),
+                ("rfm_monetary", &query.rfm_monetary),
+            ] {
+                if value.is_some() {
+                    errors.push(FieldError::new(
+                        field,
+                        "not_applicable",
+                        format!("{field} applies to the rfm report only"),
+                    ));
+                }
+            }
+            None
+        };
         if !errors.is_empty() {
             return Err(Error::InvalidQuery(errors));
         }
@@ -114,6 +160,7 @@ impl Filters {
             queue_id: query.queue_id.clone(),
             group_by: query.group_by,
             clock,
+            rfm,
         };
         filters.narrow(reach)?;
         filters.check_exists(conn)?;
@@ -188,6 +235,7 @@ impl Filters {
             user_id: self.user_id.clone(),
             queue_id: self.queue_id.clone(),
             group_by: self.group_by,
+            rfm: self.rfm.clone(),
         }
     }
 
@@ -250,4 +298,7 @@ pub struct AppliedFilters {
     pub queue_id: Option<String>,
     /// Series granularity.
     pub group_by: Option<GroupBy>,
+    /// The RFM cut-offs applied (the `rfm` report only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rfm: Option<RfmThresholds>,
 }

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use crate::filters::Filters;
 use crate::report::Report;
-use crate::{follow_ups, sales, service, targets};
+use crate::{customers, follow_ups, quality, rfm, sales, service, targets};
 
 /// A report. Each is defined in `docs/metrics.md` under the same name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -45,6 +45,24 @@ pub enum Kpi {
     Fcr,
     /// Average handle time of agent-handled interactions on tickets.
     HandleTime,
+    /// Customers who bought in the previous period and again in this one.
+    Retention,
+    /// Customers with two or more purchases ÷ customers with one or more.
+    RepeatPurchase,
+    /// Customers by recency, frequency and monetary score and segment.
+    Rfm,
+    /// Historical customer lifetime value: purchases per customer.
+    LifetimeValue,
+    /// Customers of one division with no purchase in another.
+    CrossSell,
+    /// Assets by service status (ok, due soon, overdue), now.
+    ServiceDue,
+    /// Share of live customers with each profile field filled in, now.
+    Completeness,
+    /// Customers sharing a phone or an email with another, now.
+    Duplicates,
+    /// Stored phones not in E.164 and emails not shaped like one, now.
+    InvalidContacts,
 }
 
 /// Whether a higher value of the headline is better.
@@ -59,7 +77,7 @@ pub enum Direction {
 
 impl Kpi {
     /// Every report, in catalogue order.
-    pub const ALL: [Kpi; 15] = [
+    pub const ALL: [Kpi; 24] = [
         Kpi::Conversion,
         Kpi::CycleLength,
         Kpi::Pipeline,
@@ -75,6 +93,15 @@ impl Kpi {
         Kpi::Csat,
         Kpi::Fcr,
         Kpi::HandleTime,
+        Kpi::Retention,
+        Kpi::RepeatPurchase,
+        Kpi::Rfm,
+        Kpi::LifetimeValue,
+        Kpi::CrossSell,
+        Kpi::ServiceDue,
+        Kpi::Completeness,
+        Kpi::Duplicates,
+        Kpi::InvalidContacts,
     ];
 
     /// The serialised name.
@@ -95,6 +122,15 @@ impl Kpi {
             Kpi::Csat => "csat",
             Kpi::Fcr => "fcr",
             Kpi::HandleTime => "handle_time",
+            Kpi::Retention => "retention",
+            Kpi::RepeatPurchase => "repeat_purchase",
+            Kpi::Rfm => "rfm",
+            Kpi::LifetimeValue => "lifetime_value",
+            Kpi::CrossSell => "cross_sell",
+            Kpi::ServiceDue => "service_due",
+            Kpi::Completeness => "completeness",
+            Kpi::Duplicates => "duplicates",
+            Kpi::InvalidContacts => "invalid_contacts",
         }
     }
 
@@ -120,7 +156,21 @@ impl Kpi {
 
     /// Whether the report describes the present, not a period.
     pub fn is_snapshot(self) -> bool {
-        matches!(self, Kpi::Pipeline)
+        matches!(self, Kpi::Pipeline | Kpi::ServiceDue | Kpi::Completeness | Kpi::Duplicates | Kpi::InvalidContacts)
+    }
+
+    /// Whether the report takes `group_by`: not the snapshots, nor the
+    /// customer reports, which measure customers up to the period's end
+    /// (a series would be the whole report again per bucket).
+    pub fn takes_series(self) -> bool {
+        !self.is_snapshot()
+            && !matches!(self, Kpi::Retention | Kpi::RepeatPurchase | Kpi::Rfm | Kpi::LifetimeValue | Kpi::CrossSell)
+    }
+
+    /// Whether the report takes `branch_id`: not those over customers as
+    /// a whole or their assets, which belong to no branch (purchases do).
+    pub fn takes_branch(self) -> bool {
+        !matches!(self, Kpi::CrossSell | Kpi::ServiceDue | Kpi::Completeness | Kpi::Duplicates | Kpi::InvalidContacts)
     }
 
     /// The measure a target applies to, and which way is better.
@@ -142,6 +192,15 @@ impl Kpi {
             Kpi::Csat => ("rate", Up),
             Kpi::Fcr => ("rate", Up),
             Kpi::HandleTime => ("mean_seconds", Down),
+            Kpi::Retention => ("rate", Up),
+            Kpi::RepeatPurchase => ("rate", Up),
+            Kpi::Rfm => ("champions", Up),
+            Kpi::LifetimeValue => ("mean_value", Up),
+            Kpi::CrossSell => ("multi_division_rate", Up),
+            Kpi::ServiceDue => ("overdue_rate", Down),
+            Kpi::Completeness => ("complete_rate", Up),
+            Kpi::Duplicates => ("duplicate_rate", Down),
+            Kpi::InvalidContacts => ("rate", Down),
         }
     }
 
@@ -156,6 +215,14 @@ impl Kpi {
                 | Kpi::ReopenRate
                 | Kpi::Csat
                 | Kpi::Fcr
+                | Kpi::Retention
+                | Kpi::RepeatPurchase
+                | Kpi::Rfm
+                | Kpi::CrossSell
+                | Kpi::ServiceDue
+                | Kpi::Completeness
+                | Kpi::Duplicates
+                | Kpi::InvalidContacts
         )
     }
 
@@ -165,6 +232,8 @@ impl Kpi {
             Kpi::WinLoss => "winloss",
             Kpi::Fcr => "first-contact-resolution-fcr",
             Kpi::HandleTime => "handle-time-aht",
+            Kpi::Rfm => "rfm-segments",
+            Kpi::CrossSell => "cross-sell-gaps",
             other => return format!("docs/metrics.md#{}", other.as_str().replace('_', "-")),
         };
         format!("docs/metrics.md#{anchor}")
@@ -187,6 +256,15 @@ impl Kpi {
             Kpi::Csat => service::csat(conn, filters),
             Kpi::Fcr => service::fcr(conn, filters),
             Kpi::HandleTime => service::handle_time(conn, filters),
+            Kpi::Retention => customers::retention(conn, filters),
+            Kpi::RepeatPurchase => customers::repeat_purchase(conn, filters),
+            Kpi::Rfm => rfm::report(conn, filters),
+            Kpi::LifetimeValue => customers::lifetime_value(conn, filters),
+            Kpi::CrossSell => customers::cross_sell(conn, filters),
+            Kpi::ServiceDue => customers::service_due(conn, filters),
+            Kpi::Completeness => quality::completeness(conn, filters),
+            Kpi::Duplicates => quality::duplicates(conn, filters),
+            Kpi::InvalidContacts => quality::invalid_contacts(conn, filters),
         }?;
         report.target = targets::status(conn, self, filters.division_id.as_deref(), &report)?;
         Ok(report)

@@ -51,3 +51,11 @@ pub(crate) fn stages<'a>(conn: &mut Conn, ids: impl Iterator<Item = &'a str>) ->
         " ORDER BY p.name, s.position",
     )
 }
+
+/// Divisions' names by id.
+pub(crate) fn divisions<'a>(conn: &mut Conn, ids: impl Iterator<Item = &'a str>) -> Result<HashMap<String, String>> {
+    let mut ids: Vec<&str> = ids.collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(load(conn, "SELECT d.id AS id, d.name AS label FROM divisions d WHERE d.id", &ids, "")?.into_iter().collect())
+}

@@ -11,13 +11,16 @@
 //! bucket, a breakdown, the target status and a link to the records.
 
 mod assemble;
+mod customers;
 pub mod export;
 mod filters;
 mod follow_ups;
 mod kpi;
 mod labels;
 mod period;
+mod quality;
 mod report;
+mod rfm;
 mod sales;
 mod service;
 mod sql;
@@ -27,6 +30,7 @@ pub use filters::{AppliedFilters, Filters, GroupBy, MetricsQuery};
 pub use kpi::{Direction, Kpi};
 pub use period::Period;
 pub use report::{BreakdownRow, Measure, Report, SeriesPoint, Unit};
+pub use rfm::RfmThresholds;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;

@@ -4,11 +4,11 @@
 //! never spliced; only instants and offsets this crate computed are
 //! written into the text.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::pg::Pg;
 use diesel::query_builder::BoxedSqlQuery;
 use diesel::query_dsl::RunQueryDsl;
-use diesel::sql_types::{BigInt, Text, Timestamp};
+use diesel::sql_types::{BigInt, Date, Text, Timestamp};
 use diesel::sqlite::Sqlite;
 use diesel::{QueryableByName, sql_query};
 use rapport_core::Result;
@@ -22,6 +22,8 @@ use crate::{GroupBy, period::Period};
 enum Bind {
     Text(String),
     Time(NaiveDateTime),
+    Day(NaiveDate),
+    Int(i64),
 }
 
 /// A statement under construction for one backend.
@@ -67,6 +69,22 @@ impl Sql {
     /// Appends a bound instant.
     pub fn instant(&mut self, value: NaiveDateTime) -> &mut Sql {
         self.placeholder(Bind::Time(value))
+    }
+
+    /// Appends a bound calendar day (for `DATE` columns).
+    pub fn date(&mut self, value: NaiveDate) -> &mut Sql {
+        self.placeholder(Bind::Day(value))
+    }
+
+    /// Appends a bound integer.
+    pub fn int(&mut self, value: i64) -> &mut Sql {
+        self.placeholder(Bind::Int(value))
+    }
+
+    /// The backend the statement is rendered for, for the rare text that
+    /// differs (pattern matching).
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     /// `AND <column> >= start AND <column> < end`.
@@ -143,14 +161,22 @@ fn bind_all<'f, DB>(
     binds: &[Bind],
 ) -> BoxedSqlQuery<'f, DB, diesel::query_builder::SqlQuery>
 where
-    DB: diesel::backend::Backend + diesel::sql_types::HasSqlType<Text> + diesel::sql_types::HasSqlType<Timestamp>,
+    DB: diesel::backend::Backend
+        + diesel::sql_types::HasSqlType<Text>
+        + diesel::sql_types::HasSqlType<Timestamp>
+        + diesel::sql_types::HasSqlType<Date>
+        + diesel::sql_types::HasSqlType<BigInt>,
     String: diesel::serialize::ToSql<Text, DB>,
     NaiveDateTime: diesel::serialize::ToSql<Timestamp, DB>,
+    NaiveDate: diesel::serialize::ToSql<Date, DB>,
+    i64: diesel::serialize::ToSql<BigInt, DB>,
 {
     for bind in binds {
         q = match bind {
             Bind::Text(v) => q.bind::<Text, _>(v.clone()),
             Bind::Time(v) => q.bind::<Timestamp, _>(*v),
+            Bind::Day(v) => q.bind::<Date, _>(*v),
+            Bind::Int(v) => q.bind::<BigInt, _>(*v),
         };
     }
     q

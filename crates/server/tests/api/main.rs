@@ -22,6 +22,7 @@ mod lead_routing;
 mod leads;
 mod matrix;
 mod metrics;
+mod metrics_customers;
 mod metrics_exports;
 mod metrics_service;
 mod operations;

@@ -1,0 +1,416 @@
+//! Customer analytics over purchases and assets (`docs/metrics.md`,
+//! "Customers"): retention, repeat purchase, lifetime value, cross-sell
+//! gaps and assets due for service. RFM segments are in `rfm.rs`.
+//!
+//! A customer counts when live (not merged into another, erased or
+//! archived); a purchase counts unless cancelled. Purchases carry a local
+//! calendar day (`purchased_on`), so periods compare days, not instants.
+
+use std::collections::BTreeMap;
+
+use chrono::{Days, NaiveDate};
+use diesel::QueryableByName;
+use diesel::sql_types::{BigInt, Text};
+use rapport_core::Result;
+use rapport_core::db::Conn;
+use rust_decimal::Decimal;
+
+use crate::Kpi;
+use crate::assemble::Assembly;
+use crate::filters::Filters;
+use crate::report::{BreakdownRow, Measure, Report, Unit, cents};
+use crate::sql::{CountRow, Sql, StatsRow, count_if, stats_over};
+
+/// The condition on customers `c` that keeps the live ones.
+pub(crate) const LIVE: &str = "c.merged_into_id IS NULL AND c.erased_at IS NULL AND c.archived_at IS NULL";
+
+/// The customers whose purchases count: live ones and erased ones (an
+/// erasure anonymises the person but keeps the financial records and the
+/// aggregates made of them, `docs/customers.md`).
+const PURCHASERS: &str = "c.merged_into_id IS NULL AND c.archived_at IS NULL";
+
+pub(crate) const NO_PURCHASERS: &str = "no customer purchased up to the period's end";
+const NO_PREVIOUS: &str = "no customer purchased in the previous period";
+const NO_KNOWN_DUE: &str = "no asset has a service projection";
+const NO_ASSETS: &str = "no assets";
+
+/// `FROM purchases p JOIN customers c … WHERE` the purchase counts (not
+/// cancelled, on or before the period's last day) and its customer is
+/// live or erased, with the filters: the purchase's division (when `by_division`)
+/// and branch, the customer's owner.
+pub(crate) fn purchases_up_to_end(sql: &mut Sql, filters: &Filters, by_division: bool) {
+    sql.push(" FROM purchases p JOIN customers c ON c.id = p.customer_id WHERE ").push(PURCHASERS);
+    sql.push(" AND p.status <> 'cancelled' AND p.purchased_on <= ").date(filters.period.to);
+    if by_division {
+        sql.eq_opt("p.division_id", filters.division_id.as_deref());
+    }
+    sql.eq_opt("p.branch_id", filters.branch_id.as_deref());
+    sql.eq_opt("c.owner_id", filters.user_id.as_deref());
+}
+
+/// An amount of stored minor units in `currency`'s major units.
+pub(crate) fn major(minor: i64, currency: &str) -> Decimal {
+    Decimal::new(minor, rapport_core::money::exponent(currency))
+}
+
+/// A sum of money, to the cent.
+pub(crate) fn money(name: &str, minor: i64, currency: &str) -> Measure {
+    let mut m = Measure::money(name, minor, currency);
+    m.value = Some(cents(major(minor, currency)));
+    m
+}
+
+#[derive(Debug, QueryableByName)]
+struct CurrencyCount {
+    #[diesel(sql_type = Text)]
+    currency: String,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// The currencies of the counted purchases up to the period's end, the
+/// main one (most purchases; ties alphabetical) first.
+pub(crate) fn currencies(conn: &mut Conn, filters: &Filters) -> Result<Vec<String>> {
+    let mut sql = Sql::new(conn);
+    sql.push("SELECT p.currency AS currency, COUNT(*) AS n");
+    purchases_up_to_end(&mut sql, filters, true);
+    sql.push(" GROUP BY p.currency");
+    let mut rows: Vec<CurrencyCount> = sql.load(conn)?;
+    rows.sort_by(|a, b| b.n.cmp(&a.n).then_with(|| a.currency.cmp(&b.currency)));
+    Ok(rows.into_iter().map(|r| r.currency).collect())
+}
+
+/// Of the customers who purchased in the period of the same length just
+/// before this one, the share who purchased again in this one.
+pub(crate) fn retention(conn: &mut Conn, filters: &Filters) -> Result<Report> {
+    let period = &filters.period;
+    let days = u64::try_from((period.to - period.from).num_days() + 1).unwrap_or(0);
+    let before = period.from.checked_sub_days(Days::new(days)).unwrap_or(period.from);
+    let last_before = period.from.pred_opt().unwrap_or(period.from);
+    let mut sql = Sql::new(conn);
+    sql.push(&format!(
+        "SELECT CAST('total' AS TEXT) AS bucket, COUNT(*) AS n, {} AS hits \
+         FROM (SELECT p.customer_id AS customer_id, SUM(CASE WHEN p.purchased_on >= ",
+        count_if("x.in_period > 0")
+    ));
+    sql.date(period.from).push(" THEN 1 ELSE 0 END) AS in_period");
+    purchases_up_to_end(&mut sql, filters, true);
+    sql.push(" AND p.purchased_on >= ").date(before);
+    sql.push(" GROUP BY p.customer_id HAVING SUM(CASE WHEN p.purchased_on < ").date(period.from);
+    sql.push(" THEN 1 ELSE 0 END) > 0) x");
+    let rows: Vec<CountRow> = sql.load(conn)?;
+    let (previous, retained) = rows.first().map_or((0, 0), |r| (r.n, r.hits));
+    let title = format!("Retention (customers of {before} to {last_before} who purchased again)");
+    let mut a = Assembly::new(Kpi::Retention, &title, filters, None);
+    a.measures = vec![
+        Measure::count("previous_customers", previous),
+        Measure::count("retained", retained),
+        Measure::rate("rate", retained, previous, NO_PREVIOUS),
+    ];
+    Ok(a.finish())
+}
+
+#[derive(Debug, QueryableByName)]
+struct RepeatRow {
+    #[diesel(sql_type = BigInt)]
+    customers: i64,
+    #[diesel(sql_type = BigInt)]
+    repeaters: i64,
+    #[diesel(sql_type = BigInt)]
+    purchasing: i64,
+    #[diesel(sql_type = BigInt)]
+    first_time: i64,
+}
+
+/// Customers with two or more purchases up to the period's end ÷ those
+/// with one or more; and the period's purchasing and first-time customers.
+pub(crate) fn repeat_purchase(conn: &mut Conn, filters: &Filters) -> Result<Report> {
+    let mut sql = Sql::new(conn);
+    sql.push(&format!(
+        "SELECT COUNT(*) AS customers, {} AS repeaters, {} AS purchasing, {} AS first_time \
+         FROM (SELECT p.customer_id AS customer_id, COUNT(*) AS k, SUM(CASE WHEN p.purchased_on >= ",
+        count_if("x.k >= 2"),
+        count_if("x.in_period > 0"),
+        count_if("x.in_period > 0 AND x.in_period = x.k"),
+    ));
+    sql.date(filters.period.from).push(" THEN 1 ELSE 0 END) AS in_period");
+    purchases_up_to_end(&mut sql, filters, true);
+    sql.push(" GROUP BY p.customer_id) x");
+    let rows: Vec<RepeatRow> = sql.load(conn)?;
+    let (customers, repeaters, purchasing, first_time) =
+        rows.first().map_or((0, 0, 0, 0), |r| (r.customers, r.repeaters, r.purchasing, r.first_time));
+    let mut a = Assembly::new(Kpi::RepeatPurchase, "Repeat purchase (up to the period's end)", filters, None);
+    a.measures = vec![
+        Measure::count("customers", customers),
+        Measure::count("repeat_customers", repeaters),
+        Measure::rate("rate", repeaters, customers, NO_PURCHASERS),
+        Measure::count("purchasing_customers", purchasing),
+        Measure::count("first_time_customers", first_time),
+    ];
+    Ok(a.finish())
+}
+
+/// Customers, total, mean, median and p90 of the per-customer values of
+/// one currency; each measure carries the currency.
+fn value_stats(row: Option<&StatsRow>, currency: Option<&str>) -> Vec<Measure> {
+    let n = row.map_or(0, |r| r.n);
+    let Some(currency) = currency else {
+        return vec![
+            Measure::count("customers", 0),
+            Measure::mean("mean_value", Unit::Money, Decimal::ZERO, 0, NO_PURCHASERS),
+            Measure::order_statistic("median_value", Unit::Money, Decimal::ZERO, 0, NO_PURCHASERS),
+            Measure::order_statistic("p90_value", Unit::Money, Decimal::ZERO, 0, NO_PURCHASERS),
+        ];
+    };
+    let total_minor = row.map_or(0, |r| r.total);
+    let total = major(total_minor, currency);
+    // The two middle values' mean, in minor units, may fall on a half unit.
+    let median =
+        row.map_or(Decimal::ZERO, |r| (major(r.median_low, currency) + major(r.median_high, currency)) / Decimal::TWO);
+    let p90 = major(row.map_or(0, |r| r.p90), currency);
+    let mut mean = Measure::mean("mean_value", Unit::Money, total, n, NO_PURCHASERS);
+    mean.numerator = Some(cents(total));
+    let mut measures = vec![
+        Measure::count("customers", n),
+        money("total_value", total_minor, currency),
+        mean,
+        Measure::order_statistic("median_value", Unit::Money, median, n, NO_PURCHASERS),
+        Measure::order_statistic("p90_value", Unit::Money, p90, n, NO_PURCHASERS),
+    ];
+    for m in &mut measures {
+        m.currency = Some(currency.to_owned());
+        if m.unit == Unit::Money {
+            m.value = m.value.map(cents);
+        }
+    }
+    measures
+}
+
+/// Historical lifetime value: each live customer's counted purchases up
+/// to the period's end, summed per currency; mean, median and p90 over
+/// the customers, overall and per division.
+pub(crate) fn lifetime_value(conn: &mut Conn, filters: &Filters) -> Result<Report> {
+    let stats = |conn: &mut Conn, by_division: bool| -> Result<Vec<StatsRow>> {
+        let mut sql = Sql::new(conn);
+        let key = if by_division { "p.division_id || ':' || p.currency" } else { "p.currency" };
+        sql.push(&format!("SELECT {key} AS bucket, CAST(SUM(p.amount_minor) AS BIGINT) AS val"));
+        purchases_up_to_end(&mut sql, filters, true);
+        sql.push(&format!(
+            " GROUP BY p.customer_id, {}",
+            if by_division { "p.division_id, p.currency" } else { "p.currency" }
+        ));
+        stats_over(sql).load(conn)
+    };
+    let order = currencies(conn, filters)?;
+    let rank = |currency: &str| order.iter().position(|c| c == currency).unwrap_or(usize::MAX);
+    let mut a = Assembly::new(Kpi::LifetimeValue, "Historical lifetime value (up to the period's end)", filters, None);
+    let mut overall = stats(conn, false)?;
+    overall.sort_by_key(|r| rank(&r.bucket));
+    a.measures = if overall.is_empty() {
+        value_stats(None, None)
+    } else {
+        overall.iter().flat_map(|r| value_stats(Some(r), Some(&r.bucket))).collect()
+    };
+    let mut by_division: BTreeMap<String, Vec<StatsRow>> = BTreeMap::new();
+    for row in stats(conn, true)? {
+        if let Some((division, _)) = row.bucket.split_once(':') {
+            by_division.entry(division.to_owned()).or_default().push(row.clone());
+        }
+    }
+    let names = crate::labels::divisions(conn, by_division.keys().map(String::as_str))?;
+    for (division, mut rows) in by_division {
+        rows.sort_by_key(|r| rank(r.bucket.split_once(':').map_or("", |(_, c)| c)));
+        let measures =
+            rows.iter().flat_map(|r| value_stats(Some(r), r.bucket.split_once(':').map(|(_, c)| c))).collect();
+        let label = names.get(&division).cloned().unwrap_or_default();
+        a.breakdown.push(BreakdownRow { dimension: "division".into(), key: division, label, measures });
+    }
+    a.breakdown.sort_by(|x, y| x.label.cmp(&y.label).then_with(|| x.key.cmp(&y.key)));
+    Ok(a.finish())
+}
+
+#[derive(Debug, QueryableByName)]
+struct PairRow {
+    #[diesel(sql_type = Text)]
+    a: String,
+    #[diesel(sql_type = Text)]
+    b: String,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+    #[diesel(sql_type = BigInt)]
+    gap: i64,
+}
+
+/// `WITH cd AS (…)`: each live customer and each division they have a
+/// counted purchase in, up to the period's end (every division: the gaps
+/// are measured against the others).
+fn customer_divisions(sql: &mut Sql, filters: &Filters) {
+    sql.push("WITH cd AS (SELECT DISTINCT p.customer_id AS customer_id, p.division_id AS division_id");
+    purchases_up_to_end(sql, filters, false);
+    sql.push(") ");
+}
+
+/// For every ordered pair of divisions (A, B) where A has purchasing
+/// customers: A's customers with no purchase in B, up to the period's end.
+/// A division filter keeps the pairs from that division.
+pub(crate) fn cross_sell(conn: &mut Conn, filters: &Filters) -> Result<Report> {
+    let division = filters.division_id.as_deref();
+    let mut sql = Sql::new(conn);
+    customer_divisions(&mut sql, filters);
+    sql.push(&format!(
+        "SELECT CAST('total' AS TEXT) AS bucket, COUNT(*) AS n, {} AS hits \
+         FROM (SELECT cd.customer_id AS customer_id, COUNT(*) AS k FROM cd GROUP BY cd.customer_id) m WHERE 1 = 1",
+        count_if("m.k >= 2")
+    ));
+    if let Some(d) = division {
+        sql.push(" AND m.customer_id IN (SELECT cd.customer_id FROM cd WHERE cd.division_id = ").text(d).push(")");
+    }
+    let total: Vec<CountRow> = sql.load(conn)?;
+    let (customers, multi) = total.first().map_or((0, 0), |r| (r.n, r.hits));
+
+    let mut sql = Sql::new(conn);
+    customer_divisions(&mut sql, filters);
+    sql.push(&format!(
+        "SELECT a.division_id AS a, d.id AS b, COUNT(*) AS n, {} AS gap \
+         FROM cd a JOIN divisions d ON d.id <> a.division_id AND d.archived_at IS NULL WHERE 1 = 1",
+        count_if("NOT EXISTS (SELECT 1 FROM cd x WHERE x.customer_id = a.customer_id AND x.division_id = d.id)")
+    ));
+    sql.eq_opt("a.division_id", division);
+    sql.push(" GROUP BY a.division_id, d.id");
+    let pairs: Vec<PairRow> = sql.load(conn)?;
+    let names = crate::labels::divisions(conn, pairs.iter().flat_map(|p| [p.a.as_str(), p.b.as_str()]))?;
+    let name = |id: &str| names.get(id).cloned().unwrap_or_default();
+
+    let mut a = Assembly::new(Kpi::CrossSell, "Cross-sell gaps (up to the period's end)", filters, None);
+    a.measures = vec![
+        Measure::count("purchasing_customers", customers),
+        Measure::count("multi_division_customers", multi),
+        Measure::rate("multi_division_rate", multi, customers, NO_PURCHASERS),
+    ];
+    let mut rows: Vec<(String, String, BreakdownRow)> = pairs
+        .into_iter()
+        .map(|p| {
+            let (from, to) = (name(&p.a), name(&p.b));
+            let row = BreakdownRow {
+                dimension: "division_pair".into(),
+                key: format!("{}>{}", p.a, p.b),
+                label: format!("{from} > {to}"),
+                measures: vec![
+                    Measure::count("customers", p.gap),
+                    Measure::rate("share", p.gap, p.n, "no customers purchased in the first division"),
+                ],
+            };
+            (from, to, row)
+        })
+        .collect();
+    rows.sort_by(|x, y| (&x.0, &x.1, &x.2.key).cmp(&(&y.0, &y.1, &y.2.key)));
+    a.breakdown = rows.into_iter().map(|(_, _, row)| row).collect();
+    Ok(a.finish())
+}
+
+/// The service statuses, in display order.
+const STATUSES: [(&str, &str); 4] =
+    [("ok", "OK"), ("due_soon", "Due soon"), ("overdue", "Overdue"), ("unknown", "Unknown (no projection)")];
+
+/// `SELECT division_id, customer_id, status FROM` the live assets of live
+/// customers in scope, each with its service status on `today`: the rule
+/// of the assets list (`rapport_customers` `asset::projection::status`)
+/// over the stored projection columns.
+fn assets_with_status(sql: &mut Sql, filters: &Filters, today: NaiveDate) {
+    sql.push(
+        "SELECT a.division_id AS division_id, a.customer_id AS customer_id, \
+                CASE WHEN a.next_service_due_on IS NULL AND a.next_service_due_usage IS NULL THEN 'unknown' \
+                     WHEN (a.next_service_due_on IS NOT NULL AND a.next_service_due_on < ",
+    );
+    sql.date(today);
+    sql.push(
+        ") OR (a.last_usage IS NOT NULL AND a.next_service_due_usage IS NOT NULL \
+               AND a.last_usage >= a.next_service_due_usage) THEN 'overdue' \
+                     WHEN (a.service_due_soon_on IS NOT NULL AND a.service_due_soon_on <= ",
+    );
+    sql.date(today);
+    sql.push(
+        ") OR (a.last_usage IS NOT NULL AND a.service_due_soon_usage IS NOT NULL \
+               AND a.last_usage >= a.service_due_soon_usage) THEN 'due_soon' \
+                     ELSE 'ok' END AS status \
+         FROM assets a JOIN customers c ON c.id = a.customer_id WHERE a.archived_at IS NULL AND ",
+    );
+    sql.push(LIVE);
+    sql.eq_opt("a.division_id", filters.division_id.as_deref());
+    sql.eq_opt("c.owner_id", filters.user_id.as_deref());
+    if filters.branch_id.is_some() {
+        // Only a branch scope gets here (the parameter is refused): assets
+        // belong to no branch, so it sees none.
+        sql.push(" AND 1 = 0");
+    }
+}
+
+#[derive(Debug, QueryableByName)]
+struct StatusRow {
+    #[diesel(sql_type = Text)]
+    division_id: String,
+    #[diesel(sql_type = Text)]
+    status: String,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+fn status_measures(counts: &BTreeMap<&str, i64>) -> Vec<Measure> {
+    let n = |s: &str| counts.get(s).copied().unwrap_or(0);
+    let assets: i64 = counts.values().sum();
+    let mut measures = vec![Measure::count("assets", assets)];
+    measures.extend(STATUSES.iter().map(|(s, _)| Measure::count(s, n(s))));
+    measures.push(Measure::rate("overdue_rate", n("overdue"), assets - n("unknown"), NO_KNOWN_DUE));
+    measures
+}
+
+/// Assets by service status now (on the company's today), overall, per
+/// status and per division; and the customers with one due soon or overdue.
+pub(crate) fn service_due(conn: &mut Conn, filters: &Filters) -> Result<Report> {
+    let today = filters.clock.now.with_timezone(&filters.clock.tz).date_naive();
+    let mut sql = Sql::new(conn);
+    sql.push("SELECT x.division_id AS division_id, x.status AS status, COUNT(*) AS n FROM (");
+    assets_with_status(&mut sql, filters, today);
+    sql.push(") x GROUP BY x.division_id, x.status");
+    let rows: Vec<StatusRow> = sql.load(conn)?;
+    let mut sql = Sql::new(conn);
+    sql.push(
+        "SELECT CAST('total' AS TEXT) AS bucket, COUNT(DISTINCT x.customer_id) AS n, CAST(0 AS BIGINT) AS hits FROM (",
+    );
+    assets_with_status(&mut sql, filters, today);
+    sql.push(") x WHERE x.status IN ('overdue', 'due_soon')");
+    let due: Vec<CountRow> = sql.load(conn)?;
+
+    let mut total: BTreeMap<&str, i64> = BTreeMap::new();
+    let mut divisions: BTreeMap<&str, BTreeMap<&str, i64>> = BTreeMap::new();
+    for r in &rows {
+        *total.entry(r.status.as_str()).or_default() += r.n;
+        *divisions.entry(r.division_id.as_str()).or_default().entry(r.status.as_str()).or_default() += r.n;
+    }
+    let mut a = Assembly::new(Kpi::ServiceDue, &format!("Assets by service status (as of {today})"), filters, None);
+    a.measures = status_measures(&total);
+    a.measures.push(Measure::count("customers_due", due.first().map_or(0, |r| r.n)));
+    let assets: i64 = total.values().sum();
+    for (status, label) in STATUSES {
+        let n = total.get(status).copied().unwrap_or(0);
+        a.breakdown.push(BreakdownRow {
+            dimension: "service_status".into(),
+            key: status.into(),
+            label: label.into(),
+            measures: vec![Measure::count("assets", n), Measure::rate("share", n, assets, NO_ASSETS)],
+        });
+    }
+    let names = crate::labels::divisions(conn, divisions.keys().copied())?;
+    let mut by_division: Vec<BreakdownRow> = divisions
+        .iter()
+        .map(|(id, counts)| BreakdownRow {
+            dimension: "division".into(),
+            key: (*id).to_owned(),
+            label: names.get(*id).cloned().unwrap_or_default(),
+            measures: status_measures(counts),
+        })
+        .collect();
+    by_division.sort_by(|x, y| x.label.cmp(&y.label).then_with(|| x.key.cmp(&y.key)));
+    a.breakdown.extend(by_division);
+    Ok(a.finish())
+}
