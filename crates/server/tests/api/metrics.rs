@@ -604,3 +604,27 @@ async fn the_follow_up_log_follows_leads_written_through_the_api() {
     assert_eq!((rate["numerator"].clone(), rate["denominator"].clone()), (json!("0"), json!(1)));
     assert_eq!(value(&r["measures"], "overdue_now"), "0", "the new one is due in the future");
 }
+
+#[actix_web::test]
+async fn days_follow_a_daylight_saving_change_in_the_company_time_zone() {
+    let config = rapport_server::config::HttpConfig {
+        company_time_zone: chrono_tz::Europe::London,
+        ..rapport_server::config::HttpConfig::default()
+    };
+    let app = TestApp::with_config(config).await;
+    let motors = division(&app, "MOT", "Motors").await;
+    let p = pipeline(&app, &motors, "Sales").await;
+    let (rep, _) = app.user_with_token(Role::SalesRep, Some(&motors), None);
+    // London moves to BST at 01:00 UTC on 29 March 2026: 23:30 UTC on the
+    // 28th is still the 28th there, 23:30 UTC on the 29th is already the 30th.
+    let statements: Vec<String> = ["2026-03-28 23:30:00", "2026-03-29 00:30:00", "2026-03-29 23:30:00", "2026-03-29 22:30:00"]
+        .iter()
+        .map(|at| lead(&motors, &p, &rep, "phone", &p.new, at, None, None, None).1)
+        .collect();
+    exec(&app, &statements);
+    let r = report(&app, "conversion", "from=2026-03-28&to=2026-03-30&group_by=day").await;
+    assert_eq!(r["filters"]["time_zone"], "Europe/London");
+    let per_day: Vec<Value> =
+        r["series"].as_array().expect("series").iter().map(|p| measure(&p["measures"], "cohort_rate")["denominator"].clone()).collect();
+    assert_eq!(per_day, [json!(1), json!(2), json!(1)]);
+}
