@@ -19,6 +19,10 @@ use rapport_auth::users::store as users;
 use rapport_core::audit::WriteContext;
 use rapport_core::principal::Role;
 
+/// Tickets measured per batch by the start-up backfill of business times:
+/// short writes, so SQLite's one writer is never held long.
+const BACKFILL_BATCH: i64 = 1_000;
+
 /// Rapport: an API-first CRM backend.
 #[derive(Debug, Parser)]
 #[command(name = "rapport", version, about)]
@@ -232,6 +236,13 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         let mut conn = db.write().map_err(|e| describe(&e))?;
         crate::state::write_transaction(&mut conn, rapport_tasks::automation::defaults::install)
             .map_err(|e| format!("built-in automation rules: {e}"))?;
+        // Tickets logged before their business times were stored; one
+        // indexed probe once they all are. Commits batch by batch.
+        let measured = rapport_tickets::backfill_business_times(&mut conn, BACKFILL_BATCH)
+            .map_err(|e| format!("ticket business times: {e}"))?;
+        if measured > 0 {
+            tracing::info!(tickets = measured, "ticket business times backfilled");
+        }
     }
     let secret = signing_secret(args.jwt_secret.as_deref(), &url)?;
     let keys = TokenKeys::new(

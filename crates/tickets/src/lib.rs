@@ -3,8 +3,9 @@
 //! closed` with reopen, recorded in an append-only history; public replies
 //! and internal notes (the first public agent reply is the first response);
 //! the admin-managed categories; queues and routing; SLAs in business time;
-//! CSAT surveys; handle time; and the sweep that warns of SLA deadlines and
-//! closes resolved tickets.
+//! CSAT surveys; handle time; each ticket's first response and resolution
+//! in business time; and the sweep that warns of SLA deadlines and closes
+//! resolved tickets.
 //!
 //! Every store function takes a [`Reach`](rapport_core::principal::Reach)
 //! and applies it in its queries: a ticket outside the caller's reach is
@@ -22,6 +23,7 @@ pub mod synthetic;
 pub mod ticket;
 
 pub use kinds::{CategoryKind, Priority, TicketChannel, TicketStatus};
+pub use ticket::business_times::backfill_business_times;
 
 /// The service desk's settings (from the server's configuration).
 #[derive(Debug, Clone)]

@@ -16,21 +16,27 @@
 //! [`COMMENTS_PER_TICKET`] comments (a first public reply, customer replies,
 //! an internal note, a second reply; notes only on `new` tickets) and the
 //! status history of its way to its status. Agents take tickets in turn.
+//!
+//! The business-time measurements are real: each chunk's first responses
+//! and resolutions are measured on the branch's calendar (loaded once) by
+//! the same code as the backfill, right after the chunk is written.
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
-use rapport_core::calendar::store::effective_calendar_id;
 use rapport_core::db::Conn;
 use rapport_core::db::schema::{divisions, ticket_counters};
 use rapport_core::{Error, Result};
 
 use crate::kinds::Priority;
 use crate::sla::policy;
+use crate::ticket::business_times::{self, Basis};
 
 /// Comments per synthetic ticket.
 pub const COMMENTS_PER_TICKET: u64 = 5;
 /// Tickets written per statement.
 const CHUNK: u64 = 20_000;
+/// Tickets measured per batch (read, measured, then written).
+const MEASURE_BATCH: i64 = 5_000;
 
 /// Where the synthetic tickets go.
 #[derive(Debug)]
@@ -77,8 +83,16 @@ pub fn generate(conn: &mut Conn, setup: &Setup<'_>, count: u64, mut progress: im
             .ok_or_else(|| Error::Internal(format!("no SLA policy for {} tickets", priority.as_str())))?;
         policies.push((p.id, p.first_response_minutes, p.resolution_minutes, p.warn_percent));
     }
-    let calendar_id = effective_calendar_id(conn, Some(setup.branch_id), setup.division_id)?;
-    let sql = Sql { postgres, setup, code, base, policies, calendar_id };
+    let basis = Basis::for_new_ticket(conn, Some(setup.branch_id), setup.division_id)?;
+    let sql = Sql {
+        postgres,
+        setup,
+        code,
+        base,
+        policies,
+        calendar_id: basis.calendar_id.clone(),
+        business_day_seconds: basis.business_day_seconds,
+    };
     let mut start = 0;
     while start < count {
         let end = (start + CHUNK).min(count);
@@ -88,6 +102,7 @@ pub fn generate(conn: &mut Conn, setup: &Setup<'_>, count: u64, mut progress: im
             }
             Ok::<_, Error>(())
         })?;
+        business_times::backfill_on(conn, basis.clone(), MEASURE_BATCH)?;
         progress(end);
         start = end;
     }
@@ -126,9 +141,15 @@ struct Sql<'a> {
     /// Policies (id, response and resolution minutes, warn percent): urgent, high, normal, low.
     policies: Vec<(String, i32, i32, i32)>,
     calendar_id: Option<String>,
+    business_day_seconds: Option<i32>,
 }
 
 impl Sql<'_> {
+    /// The calendar id as an SQL literal.
+    fn calendar_literal(&self) -> String {
+        self.calendar_id.as_deref().map_or_else(|| "NULL".to_owned(), |c| format!("'{c}'"))
+    }
+
     fn series(&self, from: u64, to: u64) -> String {
         if self.postgres {
             // BIGINT: `n * 104729` overflows a 32-bit integer.
@@ -197,13 +218,14 @@ impl Sql<'_> {
         let tickets = format!(
             "INSERT INTO tickets (id, number, division_id, branch_id, queue_id, category_id, priority, channel, subject, \
              description, status, assignee_id, first_responded_at, resolved_at, closed_at, reopen_count, agent_touches, \
-             first_contact_resolution, version, created_at, updated_at) \
+             first_contact_resolution, version, created_at, updated_at, calendar_id, business_day_seconds) \
              SELECT {id}, '{code}-' || {number}, '{division}', '{branch}', '{queue}', {category}, {priority}, {channel}, \
              'Synthetic case ' || CAST(n AS TEXT), 'A customer message for synthetic ticket ' || CAST(n AS TEXT), \
              {status}, {agent}, (CASE WHEN n % 10 > 0 THEN {first_reply} END), \
              (CASE WHEN n % 10 >= 3 THEN {resolved} END), (CASE WHEN n % 10 >= 4 THEN {closed} END), 0, \
              (CASE WHEN n % 10 = 0 THEN 0 ELSE 2 END), (CASE WHEN n % 10 >= 3 THEN FALSE END), 4, {created}, \
-             (CASE WHEN n % 10 >= 4 THEN {closed} WHEN n % 10 = 3 THEN {resolved} ELSE {created} END) \
+             (CASE WHEN n % 10 >= 4 THEN {closed} WHEN n % 10 = 3 THEN {resolved} ELSE {created} END), \
+             {calendar}, {day} \
              FROM ({series}) AS r",
             code = self.code,
             number = self.pad(&format!("n + {}", self.base + 1), digits),
@@ -213,6 +235,8 @@ impl Sql<'_> {
             category = pick("n / 10", s.category_ids),
             priority = pick(priority_index, &priorities),
             agent = pick("n", s.agent_ids),
+            calendar = self.calendar_literal(),
+            day = self.business_day_seconds.map_or_else(|| "NULL".to_owned(), |d| d.to_string()),
         );
         // History: new, then open at the first reply, then pending, or
         // resolved (and closed).
@@ -256,7 +280,7 @@ impl Sql<'_> {
         let due = self.at(ten_days_ago, spread);
         let response_spread = "((n * 15485863) % 28800)";
         let response_due = self.at(ten_days_ago, response_spread);
-        let calendar = self.calendar_id.as_deref().map_or_else(|| "NULL".to_owned(), |c| format!("'{c}'"));
+        let calendar = self.calendar_literal();
         let slas = format!(
             "INSERT INTO ticket_slas (ticket_id, sla_policy_id, calendar_id, first_response_minutes, resolution_minutes, \
              warn_percent, clock, response_started_at, response_met_at, first_response_due_at, resolution_due_at, \

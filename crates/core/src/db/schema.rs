@@ -757,6 +757,10 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         archived_at -> Nullable<Timestamp>,
+        calendar_id -> Nullable<Text>,
+        business_day_seconds -> Nullable<Integer>,
+        first_response_business_seconds -> Nullable<BigInt>,
+        resolution_business_seconds -> Nullable<BigInt>,
     }
 }
 

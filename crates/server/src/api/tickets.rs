@@ -151,9 +151,10 @@ pub async fn update_ticket(
 /// `new → open | pending | resolved`, `open ↔ pending`, `open | pending →
 /// resolved`, `resolved → closed`, and a reopen (`resolved | closed →
 /// open`, counted). Anything else is a 422 `invalid_transition`. Resolving
-/// sets `resolved_at` and `first_contact_resolution`; a reopen clears them.
-/// Resolving also issues a CSAT survey: this answer alone carries it in
-/// `csat_survey`, with the token for the customer's link.
+/// sets `resolved_at`, `first_contact_resolution` and
+/// `resolution_business_seconds`; a reopen clears them. Resolving also
+/// issues a CSAT survey: this answer alone carries it in `csat_survey`, with
+/// the token for the customer's link.
 #[utoipa::path(
     tag = "tickets",
     request_body = ChangeStatus,
@@ -221,9 +222,10 @@ pub async fn list_ticket_comments(
 /// Comment on a ticket.
 ///
 /// A public reply (the customer sees it) or an internal note. The first
-/// public agent reply sets `first_responded_at` and opens a `new` ticket;
-/// each public agent reply counts as an agent touch. `author_kind:
-/// customer` records a customer's reply relayed by an integration.
+/// public agent reply sets `first_responded_at` and
+/// `first_response_business_seconds` and opens a `new` ticket; each public
+/// agent reply counts as an agent touch. `author_kind: customer` records a
+/// customer's reply relayed by an integration.
 #[utoipa::path(
     tag = "tickets",
     request_body = CreateComment,

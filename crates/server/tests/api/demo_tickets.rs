@@ -5,6 +5,8 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use rapport_core::calendar::business::BusinessCalendar;
+use rapport_core::calendar::store::effective_calendar_id;
 use rapport_core::db::schema::{
     csat_surveys as cs, interactions, ticket_comments as tc, ticket_counters, ticket_queue_members as qm,
     ticket_slas as sla, ticket_status_history as h, tickets as t,
@@ -148,6 +150,43 @@ pub async fn demo_tickets_are_consistent(app: &TestApp, motors: &str, queue_id: 
     assert!(resolved * 10 > rows.len() * 9, "{resolved} of {} resolved", rows.len());
     assert!((resolved / 5..=resolved * 3 / 5).contains(&fcr), "FCR {fcr} of {resolved}");
     assert!(reopened > 10, "{reopened} reopened");
+
+    // Business times on the branch's calendar, as the domain functions
+    // measure them: logging to the first response and to the last resolution.
+    let branch: Option<String> =
+        t::table.filter(t::division_id.eq(motors)).select(t::branch_id).first(&mut *conn).expect("branch");
+    let calendar_id = effective_calendar_id(&mut conn, branch.as_deref(), motors).expect("calendar");
+    let cal = match &calendar_id {
+        Some(id) => BusinessCalendar::load(&mut conn, id).expect("calendar"),
+        None => BusinessCalendar::round_the_clock(),
+    };
+    let day = cal.business_day().map(|d| i32::try_from(d.num_seconds()).expect("seconds"));
+    let business = |from: NaiveDateTime, to: NaiveDateTime| cal.between(from.and_utc(), to.and_utc()).num_seconds();
+    type Measured = (Option<String>, Option<i32>, Option<i64>, Option<i64>);
+    let measured: HashMap<String, Measured> = t::table
+        .filter(t::division_id.eq(motors))
+        .select((
+            t::id,
+            (
+                t::calendar_id,
+                t::business_day_seconds,
+                t::first_response_business_seconds,
+                t::resolution_business_seconds,
+            ),
+        ))
+        .load::<(String, Measured)>(&mut *conn)
+        .expect("measurements")
+        .into_iter()
+        .collect();
+    for (id, number, .., first_responded, resolved_at, _, _, _, created, _) in &rows {
+        let expected = (
+            calendar_id.clone(),
+            day,
+            first_responded.map(|at| business(*created, at)),
+            resolved_at.map(|at| business(*created, at)),
+        );
+        assert_eq!(measured[id], expected, "{number}: business times");
+    }
 
     let clocks: Vec<(String, String, Option<NaiveDateTime>, bool)> = sla::table
         .inner_join(t::table)

@@ -32,6 +32,7 @@ mod service_records;
 mod spec;
 mod support;
 mod tasks;
+mod ticket_business_times;
 mod ticket_desk;
 mod ticket_queues;
 mod ticket_slas;

@@ -11,7 +11,8 @@
 //! obey the rules those functions enforce: numbers from `ticket_counters`
 //! in creation order, gap-free status histories along the allowed flow,
 //! the first public agent reply as the first response, `agent_touches` and
-//! the first-contact flag as `ticket::status` sets them, and SLA clocks
+//! the first-contact flag as `ticket::status` sets them, the business-time
+//! measurements as `ticket::business_times` takes them, and SLA clocks
 //! computed by `sla::clock::refresh` from the written history. Not audited.
 
 mod plan;
@@ -21,13 +22,13 @@ mod write;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use rapport_core::calendar::store::effective_calendar_id;
 use rapport_core::db::Conn;
 use rapport_core::db::schema::{divisions, ticket_categories, ticket_counters, ticket_queue_members, tickets, users};
 use rapport_core::{Error, Result};
 
 use crate::kinds::{CategoryKind, Priority};
 use crate::sla;
+use crate::ticket::business_times::Basis;
 
 /// How many tickets the past year holds (besides the at-risk ones of the
 /// last days): about eight a working day at one branch.
@@ -81,8 +82,8 @@ pub(crate) struct Desk {
     pub code: String,
     pub agents: Vec<String>,
     pub categories: Vec<(CategoryKind, String)>,
-    pub calendar_id: Option<String>,
-    pub calendar: rapport_core::calendar::business::BusinessCalendar,
+    /// The branch's calendar: the SLA clocks run on it and the tickets are measured on it.
+    pub basis: Basis,
     /// (priority, policy id, first response minutes, resolution minutes, warn percent).
     pub policies: Vec<(Priority, String, i32, i32, i32)>,
 }
@@ -154,13 +155,12 @@ fn desk(conn: &mut Conn, setup: &Setup<'_>) -> Result<Desk> {
             categories.push((kind, id));
         }
     }
-    let calendar_id = effective_calendar_id(conn, Some(setup.branch_id), setup.division_id)?;
-    let calendar = sla::clock::calendar(conn, calendar_id.as_deref())?;
+    let basis = Basis::for_new_ticket(conn, Some(setup.branch_id), setup.division_id)?;
     let mut policies = Vec::new();
     for priority in [Priority::Low, Priority::Normal, Priority::High, Priority::Urgent] {
         if let Some(p) = sla::policy::for_ticket(conn, setup.division_id, priority)? {
             policies.push((priority, p.id, p.first_response_minutes, p.resolution_minutes, p.warn_percent));
         }
     }
-    Ok(Desk { code, agents, categories, calendar_id, calendar, policies })
+    Ok(Desk { code, agents, categories, basis, policies })
 }

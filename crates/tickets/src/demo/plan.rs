@@ -100,7 +100,7 @@ pub(crate) fn plans(desk: &Desk, setup: &Setup<'_>) -> Vec<Plan> {
         let mut dice = Dice::new(n);
         let slot_start = setup.now - year + slot * i32::try_from(n).unwrap_or(0);
         let offset = dice.minutes(0, slot.num_minutes().max(1));
-        let created = story::working(&desk.calendar, slot_start + offset, &mut dice);
+        let created = story::working(&desk.basis.calendar, slot_start + offset, &mut dice);
         if created > setup.now {
             continue;
         }
@@ -108,7 +108,7 @@ pub(crate) fn plans(desk: &Desk, setup: &Setup<'_>) -> Vec<Plan> {
         let case = Case { kind, priority: priority(&mut dice, kind) };
         let (customer, asset) = customer(&mut dice, setup, kind, created);
         let channel = dice.weighted(CHANNELS);
-        let steps = story::unfold(&mut dice, &desk.calendar, case, created, setup.now, auto_close);
+        let steps = story::unfold(&mut dice, &desk.basis.calendar, case, created, setup.now, auto_close);
         plans.push(Plan { seed: n, created, case, channel, customer, asset, assignee: 0, steps });
     }
     plans.extend(at_risk(desk, setup));
@@ -168,7 +168,7 @@ fn logged_before(desk: &Desk, now: NaiveDateTime, used: Duration) -> NaiveDateTi
     let (mut early, mut late) = (end - Duration::days(60), end);
     while late - early > Duration::minutes(1) {
         let mid = early + (late - early) / 2;
-        if desk.calendar.between(mid, end) >= used {
+        if desk.basis.calendar.between(mid, end) >= used {
             early = mid;
         } else {
             late = mid;

@@ -132,6 +132,13 @@ pub(super) fn ticket(conn: &mut Conn, desk: &Desk, setup: &Setup<'_>, p: &Plan, 
                 tickets::created_at.eq(p.created),
                 tickets::updated_at.eq(updated_at),
             ),
+            (
+                tickets::calendar_id.eq(desk.basis.calendar_id.as_deref()),
+                tickets::business_day_seconds.eq(desk.basis.business_day_seconds),
+                tickets::first_response_business_seconds
+                    .eq(o.first_responded_at.map(|at| desk.basis.seconds(p.created, at))),
+                tickets::resolution_business_seconds.eq(o.resolved_at.map(|at| desk.basis.seconds(p.created, at))),
+            ),
         ))
         .execute(conn)?;
     record_status(conn, &id, None, TicketStatus::New, created_by.map(str::to_owned), p.created)?;
@@ -235,7 +242,8 @@ fn clock(conn: &mut Conn, desk: &Desk, p: &Plan, id: &str, o: &Outcome) -> Resul
     let Some((_, policy_id, response, resolution, warn)) = desk.policy(p.case.priority) else { return Ok(()) };
     let pauses = sla::clock::pauses(conn, id)?;
     let earlier_late = o.cycles[..o.cycles.len() - 1].iter().any(|&(started, met)| {
-        let due = desk.calendar.add_excluding(time::utc(started), Duration::minutes(i64::from(*response)), &pauses);
+        let due =
+            desk.basis.calendar.add_excluding(time::utc(started), Duration::minutes(i64::from(*response)), &pauses);
         matches!((met, due), (Some(met), Some(due)) if time::utc(met) > due)
     });
     let (started, met) = o.cycles[o.cycles.len() - 1];
@@ -243,7 +251,7 @@ fn clock(conn: &mut Conn, desk: &Desk, p: &Plan, id: &str, o: &Outcome) -> Resul
         .values((
             ticket_slas::ticket_id.eq(id),
             ticket_slas::sla_policy_id.eq(policy_id),
-            ticket_slas::calendar_id.eq(desk.calendar_id.as_deref()),
+            ticket_slas::calendar_id.eq(desk.basis.calendar_id.as_deref()),
             ticket_slas::first_response_minutes.eq(response),
             ticket_slas::resolution_minutes.eq(resolution),
             ticket_slas::warn_percent.eq(warn),

@@ -9,7 +9,6 @@
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use rapport_core::calendar::business::{BusinessCalendar, Pause};
-use rapport_core::calendar::store::effective_calendar_id;
 use rapport_core::db::Conn;
 use rapport_core::db::schema::{ticket_slas, ticket_status_history, tickets};
 use rapport_core::{Error, Result, time};
@@ -109,24 +108,23 @@ fn minutes(m: i32) -> Duration {
 
 /// The clock a ticket logged at `created_at` will start with, if a policy
 /// applies to its division and priority: the policy's targets, the
-/// branch's calendar and the first deadlines. Reads only, so that the
+/// ticket's calendar (its branch's, else its division's: `calendar_id`,
+/// loaded as `cal`) and the first deadlines. Reads only, so that the
 /// creating transaction can do it before it takes its locks.
 pub(crate) fn plan(
     conn: &mut Conn,
     division_id: &str,
-    branch_id: Option<&str>,
     priority: Priority,
     created_at: NaiveDateTime,
+    (calendar_id, cal): (Option<&str>, &BusinessCalendar),
 ) -> Result<Option<SlaRow>> {
     let Some(policy) = policy::for_ticket(conn, division_id, priority)? else {
         return Ok(None);
     };
-    let calendar_id = effective_calendar_id(conn, branch_id, division_id)?;
-    let cal = calendar(conn, calendar_id.as_deref())?;
     let mut row = SlaRow {
         ticket_id: String::new(),
         sla_policy_id: policy.id,
-        calendar_id,
+        calendar_id: calendar_id.map(str::to_owned),
         first_response_minutes: policy.first_response_minutes,
         resolution_minutes: policy.resolution_minutes,
         warn_percent: policy.warn_percent,
@@ -142,7 +140,7 @@ pub(crate) fn plan(
         response_warn_at: None,
         resolution_warn_at: None,
     };
-    let due = Deadlines::of(&cal, &row, time::utc(created_at), &[]);
+    let due = Deadlines::of(cal, &row, time::utc(created_at), &[]);
     row.first_response_due_at = due.response.map(time::stored);
     row.resolution_due_at = due.resolution.map(time::stored);
     row.response_warn_at = due.response_warning.map(time::stored);
@@ -195,6 +193,17 @@ fn load(conn: &mut Conn, ticket_id: &str) -> Result<Option<SlaRow>> {
 /// has not passed before it), the clock state, and the breach flags, which
 /// once set stay set.
 pub fn refresh(conn: &mut Conn, ticket_id: &str) -> Result<()> {
+    refresh_with(conn, ticket_id, None)
+}
+
+/// [`refresh`], reusing `known`, a calendar id and the calendar loaded for
+/// it, if the clock runs on that calendar (the ticket's own, loaded by the
+/// same request to measure it).
+pub(crate) fn refresh_with(
+    conn: &mut Conn,
+    ticket_id: &str,
+    known: Option<(Option<&str>, &BusinessCalendar)>,
+) -> Result<()> {
     let Some(sla) = load(conn, ticket_id)? else { return Ok(()) };
     let (status, created_at, resolved_at): (String, NaiveDateTime, Option<NaiveDateTime>) = tickets::table
         .filter(tickets::id.eq(ticket_id))
@@ -208,9 +217,16 @@ pub fn refresh(conn: &mut Conn, ticket_id: &str) -> Result<()> {
         // than vanish behind a stop with no end.
         pauses.retain(|(_, end)| *end != DateTime::<Utc>::MAX_UTC);
     }
-    let cal = calendar(conn, sla.calendar_id.as_deref())?;
+    let loaded;
+    let cal = match known {
+        Some((id, cal)) if id == sla.calendar_id.as_deref() => cal,
+        _ => {
+            loaded = calendar(conn, sla.calendar_id.as_deref())?;
+            &loaded
+        }
+    };
     let now = Utc::now();
-    let due = Deadlines::of(&cal, &sla, time::utc(created_at), &pauses);
+    let due = Deadlines::of(cal, &sla, time::utc(created_at), &pauses);
     let late = |done: Option<NaiveDateTime>, due: Option<DateTime<Utc>>| match (done, due) {
         (Some(done), Some(due)) => time::utc(done) > due,
         (None, Some(due)) => now > due,
@@ -240,14 +256,20 @@ fn share(minutes: i32, percent: i32) -> Duration {
     Duration::seconds(i64::from(minutes) * 60 * i64::from(percent) / 100)
 }
 
-/// An agent's public reply meets the response clock, if it is waiting.
-pub(crate) fn agent_replied(conn: &mut Conn, ticket_id: &str, at: NaiveDateTime) -> Result<()> {
+/// An agent's public reply meets the response clock, if it is waiting;
+/// `known` as for [`refresh_with`].
+pub(crate) fn agent_replied(
+    conn: &mut Conn,
+    ticket_id: &str,
+    at: NaiveDateTime,
+    known: Option<(Option<&str>, &BusinessCalendar)>,
+) -> Result<()> {
     diesel::update(
         ticket_slas::table.filter(ticket_slas::ticket_id.eq(ticket_id)).filter(ticket_slas::response_met_at.is_null()),
     )
     .set(ticket_slas::response_met_at.eq(at))
     .execute(conn)?;
-    refresh(conn, ticket_id)
+    refresh_with(conn, ticket_id, known)
 }
 
 /// A customer's reply after an agent's starts the response clock again.

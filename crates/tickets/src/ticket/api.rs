@@ -170,6 +170,23 @@ pub struct TicketResponse {
     /// Set on resolution: resolved with at most one agent touch and never
     /// reopened (see `docs/metrics.md`); cleared by a reopen.
     pub first_contact_resolution: Option<bool>,
+    /// Business seconds from logging to the first public agent reply, on
+    /// the ticket's calendar: its branch's (else its division's) when it was
+    /// logged; round the clock (UTC) with neither. None until that reply.
+    #[schema(example = 5400)]
+    pub first_response_business_seconds: Option<i64>,
+    /// Business seconds from logging to the latest resolution, on the
+    /// ticket's calendar. Time spent `pending` counts (unlike the SLA
+    /// clock): it is how long the customer waited. Cleared by a reopen,
+    /// measured again from logging at the next resolution, kept by closing.
+    #[schema(example = 10800)]
+    pub resolution_business_seconds: Option<i64>,
+    /// One business day on the ticket's calendar, in seconds: its weekly
+    /// working hours over its weekdays with working hours (32,400 for
+    /// Mon–Fri 08:00–17:00), 86,400 round the clock; none for a calendar
+    /// without working hours. Business days = business seconds ÷ this.
+    #[schema(example = 32400)]
+    pub business_day_seconds: Option<i32>,
     /// The SLA: due times, clock and breach flags (none when no policy
     /// applied); `GET /tickets/{id}/sla` explains it.
     pub sla: Option<crate::sla::TicketSla>,

@@ -1,8 +1,9 @@
 //! Public replies and internal notes on a ticket. The first public reply by
 //! an agent is the ticket's first response (and takes a `new` ticket to
-//! `open`); every public agent reply is an agent touch, which first-contact
-//! resolution counts. Replies move the SLA's response clock: an agent's
-//! meets it, a customer's after an agent's starts it again.
+//! `open`; its business time is stored with the ticket); every public agent
+//! reply is an agent touch, which first-contact resolution counts. Replies
+//! move the SLA's response clock: an agent's meets it, a customer's after an
+//! agent's starts it again.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -14,6 +15,7 @@ use rapport_core::{Error, Problems, Result, ids, time, validate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::business_times::{Basis, basis_of};
 use super::store::{ENTITY, actor, find_row, record_status, reload};
 use crate::kinds::TicketStatus;
 use crate::sla;
@@ -136,9 +138,24 @@ pub fn add(
     if author_kind == AuthorKind::Agent && input.visibility == Visibility::Public {
         let before = reload(conn, id)?;
         let opens = status == TicketStatus::New;
+        // The first one is the first response, measured on the ticket's
+        // calendar (loaded once, for the SLA clock too).
+        let first = match ticket.first_responded_at {
+            None => Some(basis_of(conn, &ticket.placement())?),
+            Some(_) => None,
+        };
+        let (calendar_id, business_day_seconds, first_response_seconds) = match &first {
+            Some(basis) => {
+                (basis.calendar_id.clone(), basis.business_day_seconds, Some(basis.seconds(ticket.created_at, now)))
+            }
+            None => (ticket.calendar_id.clone(), ticket.business_day_seconds, ticket.first_response_business_seconds),
+        };
         diesel::update(tickets::table.filter(tickets::id.eq(id)))
             .set((
                 tickets::first_responded_at.eq(ticket.first_responded_at.or(Some(now))),
+                tickets::first_response_business_seconds.eq(first_response_seconds),
+                tickets::calendar_id.eq(calendar_id),
+                tickets::business_day_seconds.eq(business_day_seconds),
                 tickets::agent_touches.eq(ticket.agent_touches + 1),
                 tickets::status.eq(if opens { TicketStatus::Open.as_str() } else { ticket.status.as_str() }),
                 tickets::version.eq(ticket.version + 1),
@@ -148,7 +165,7 @@ pub fn add(
         if opens {
             record_status(conn, id, Some(status), TicketStatus::Open, actor(reach), now)?;
         }
-        sla::clock::agent_replied(conn, id, now)?;
+        sla::clock::agent_replied(conn, id, now, first.as_ref().map(Basis::known))?;
         let after = reload(conn, id)?;
         audit::record(conn, ctx, ENTITY, id, Action::Updated, Some(&before), Some(&after))?;
     }

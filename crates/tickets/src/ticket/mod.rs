@@ -1,8 +1,9 @@
 //! Tickets: create, read, list, update; the status flow with its history;
-//! comments and attachments.
+//! comments and attachments; business-time measurements.
 
 pub mod api;
 pub mod attachments;
+pub mod business_times;
 pub mod comments;
 pub mod list;
 mod rows;

@@ -36,6 +36,23 @@ pub(crate) struct TicketRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub archived_at: Option<NaiveDateTime>,
+    pub calendar_id: Option<String>,
+    pub business_day_seconds: Option<i32>,
+    pub first_response_business_seconds: Option<i64>,
+    pub resolution_business_seconds: Option<i64>,
+}
+
+impl TicketRow {
+    /// Where the ticket stands, for its business-time measurements.
+    pub(crate) fn placement(&self) -> super::business_times::Placement<'_> {
+        super::business_times::Placement {
+            id: &self.id,
+            division_id: &self.division_id,
+            branch_id: self.branch_id.as_deref(),
+            calendar_id: self.calendar_id.as_deref(),
+            business_day_seconds: self.business_day_seconds,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -1,5 +1,6 @@
-//! The status flow and its history. Resolving sets `resolved_at` and the
-//! first-contact-resolution flag; a reopen clears both and counts.
+//! The status flow and its history. Resolving sets `resolved_at`, the
+//! first-contact-resolution flag and the resolution's business time; a
+//! reopen clears them and counts; closing keeps them.
 
 use diesel::prelude::*;
 use rapport_core::audit::{self, Action, WriteContext};
@@ -9,6 +10,7 @@ use rapport_core::principal::Reach;
 use rapport_core::{Error, Result, time};
 
 use super::api::{ChangeStatus, StatusChange, TicketResponse};
+use super::business_times::{Basis, basis_of};
 use super::rows::StatusRow;
 use super::store::{ENTITY, actor, find_row, record_status, reload};
 use crate::kinds::TicketStatus;
@@ -50,21 +52,38 @@ pub fn change(
     let now = time::now();
     let reopening = matches!(from, TicketStatus::Resolved | TicketStatus::Closed) && to == TicketStatus::Open;
     let reopen_count = row.reopen_count + i32::from(reopening);
-    let (resolved_at, fcr) = match to {
-        TicketStatus::Resolved => {
+    // Resolving measures the resolution on the ticket's calendar, from
+    // logging, pending time included: loaded once, for the SLA clock too.
+    let basis = match to {
+        TicketStatus::Resolved => Some(basis_of(conn, &row.placement())?),
+        _ => None,
+    };
+    let (resolved_at, fcr, resolution_seconds) = match (&basis, to) {
+        (Some(basis), _) => {
             let touches = i64::from(row.agent_touches) + handle_time::timed_interactions(conn, id)?;
-            (Some(now), Some(first_contact(touches, reopen_count)))
+            (Some(now), Some(first_contact(touches, reopen_count)), Some(basis.seconds(row.created_at, now)))
         }
-        TicketStatus::Closed => (row.resolved_at, row.first_contact_resolution),
-        _ => (None, None),
+        (None, TicketStatus::Closed) => {
+            (row.resolved_at, row.first_contact_resolution, row.resolution_business_seconds)
+        }
+        (None, _) => (None, None, None),
     };
     let closed_at = (to == TicketStatus::Closed).then_some(now);
+    // Unchanged, unless the ticket was logged before the measurements
+    // existed: then it gets its calendar now.
+    let (calendar_id, business_day_seconds) = match &basis {
+        Some(basis) => (basis.calendar_id.clone(), basis.business_day_seconds),
+        None => (row.calendar_id.clone(), row.business_day_seconds),
+    };
     let updated = diesel::update(tickets::table.filter(tickets::id.eq(id)).filter(tickets::version.eq(version)))
         .set((
             tickets::status.eq(to.as_str()),
             tickets::resolved_at.eq(resolved_at),
             tickets::closed_at.eq(closed_at),
             tickets::first_contact_resolution.eq(fcr),
+            tickets::resolution_business_seconds.eq(resolution_seconds),
+            tickets::calendar_id.eq(calendar_id),
+            tickets::business_day_seconds.eq(business_day_seconds),
             tickets::reopen_count.eq(reopen_count),
             tickets::version.eq(version + 1),
             tickets::updated_at.eq(now),
@@ -74,7 +93,7 @@ pub fn change(
         return Err(Error::StaleVersion { current: reload(conn, id)?.version });
     }
     record_status(conn, id, Some(from), to, actor(reach), now)?;
-    crate::sla::clock::refresh(conn, id)?;
+    crate::sla::clock::refresh_with(conn, id, basis.as_ref().map(Basis::known))?;
     let mut after = reload(conn, id)?;
     audit::record(conn, ctx, ENTITY, id, Action::Updated, Some(&before), Some(&after))?;
     if to == TicketStatus::Resolved {

@@ -15,6 +15,7 @@ use rapport_customers::refs;
 use serde_json::json;
 
 use super::api::{CreateTicket, TicketResponse, UpdateTicket};
+use super::business_times::Basis;
 use super::rows::{StatusRow, TicketRow};
 use super::scope::reachable;
 use crate::handle_time::{self, HandleTime};
@@ -83,6 +84,9 @@ fn response(
         agent_touches: i64::from(row.agent_touches) + handle_time.interactions,
         handle_time,
         first_contact_resolution: row.first_contact_resolution,
+        first_response_business_seconds: row.first_response_business_seconds,
+        resolution_business_seconds: row.resolution_business_seconds,
+        business_day_seconds: row.business_day_seconds,
         sla,
         external_source: row.external_source,
         external_id: row.external_id,
@@ -245,7 +249,9 @@ pub fn create(
     let queue_id = queue::destination(conn, &division_id, &category_id, input.channel, queue_id.as_deref())?;
     let priority = input.priority.unwrap_or(Priority::Normal);
     let now = time::now();
-    let clock = sla::clock::plan(conn, &division_id, branch_id.as_deref(), priority, now)?;
+    // The calendar the ticket is measured on, fixed now; its SLA clock runs on it too.
+    let basis = Basis::for_new_ticket(conn, branch_id.as_deref(), &division_id)?;
+    let clock = sla::clock::plan(conn, &division_id, priority, now, basis.known())?;
     // The two row locks of a create, the queue's turn and the division's
     // number, are taken last: on PostgreSQL they are held until commit and
     // make concurrent creates in a queue wait on each other.
@@ -280,6 +286,10 @@ pub fn create(
         created_at: now,
         updated_at: now,
         archived_at: None,
+        calendar_id: basis.calendar_id,
+        business_day_seconds: basis.business_day_seconds,
+        first_response_business_seconds: None,
+        resolution_business_seconds: None,
     };
     diesel::insert_into(tickets::table).values(&row).execute(conn)?;
     record_status(conn, &id, None, TicketStatus::New, actor(reach), now)?;

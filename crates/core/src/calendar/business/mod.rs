@@ -146,6 +146,18 @@ impl BusinessCalendar {
         self.weekly_total
     }
 
+    /// The length of one business day: [`weekly_total`](Self::weekly_total)
+    /// divided by the number of weekdays that have at least one working
+    /// window (Mon–Fri 08:00–17:00 gives 9 hours; round the clock 24 hours).
+    /// A nominal figure, to express business time in business days: holidays
+    /// and offset changes do not shorten it. `None` for a calendar with no
+    /// windows, on which no time is ever business time.
+    pub fn business_day(&self) -> Option<Duration> {
+        let days = self.week.iter().filter(|windows| !windows.is_empty()).count();
+        let days = i32::try_from(days).ok().filter(|&d| d > 0)?;
+        Some(self.weekly_total / days)
+    }
+
     /// The holiday on `date`, if any.
     pub fn holiday(&self, date: NaiveDate) -> Option<&str> {
         self.holidays.get(&date).map(String::as_str)
@@ -250,6 +262,39 @@ mod tests {
     fn merges_overlapping_and_touching_windows() {
         assert_eq!(merge(vec![(780, 1020), (480, 720), (700, 750)]), vec![(480, 750), (780, 1020)]);
         assert_eq!(merge(vec![(480, 720), (720, 1020)]), vec![(480, 1020)]);
+    }
+
+    fn window(weekday: Weekday, start_hour: u32, end_hour: u32) -> WeeklyWindow {
+        WeeklyWindow { weekday, start_minute: start_hour * 60, end_minute: end_hour * 60 }
+    }
+
+    const WEEKDAYS: [Weekday; 5] = [Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri];
+
+    #[test]
+    fn a_business_day_is_the_weekly_total_over_the_working_days() {
+        let eight_to_five = WEEKDAYS.map(|d| window(d, 8, 17));
+        let cal = BusinessCalendar::new(Tz::Africa__Lagos, eight_to_five, []).expect("calendar");
+        assert_eq!(cal.business_day(), Some(Duration::hours(9)));
+        assert_eq!(cal.business_day().map(|d| d.num_seconds()), Some(32_400));
+
+        // A short Saturday is a working day too: (45 h + 4 h) / 6 = 8 h 10 min.
+        let with_saturday = eight_to_five.into_iter().chain([window(Weekday::Sat, 9, 13)]);
+        let cal = BusinessCalendar::new(Tz::Africa__Lagos, with_saturday, []).expect("calendar");
+        assert_eq!(cal.business_day(), Some(Duration::minutes(8 * 60 + 10)));
+
+        // Two windows on one day count as one day; holidays do not shorten it.
+        let split = [window(Weekday::Mon, 8, 12), window(Weekday::Mon, 13, 17), window(Weekday::Tue, 8, 16)];
+        let holiday = Holiday { date: NaiveDate::from_ymd_opt(2026, 11, 23).expect("date"), name: "Off".to_owned() };
+        let cal = BusinessCalendar::new(Tz::Africa__Lagos, split, [holiday]).expect("calendar");
+        assert_eq!(cal.business_day(), Some(Duration::hours(8)));
+    }
+
+    #[test]
+    fn a_business_day_round_the_clock_is_24_hours_and_none_without_windows() {
+        assert_eq!(BusinessCalendar::round_the_clock().business_day(), Some(Duration::hours(24)));
+        assert_eq!(BusinessCalendar::round_the_clock().business_day().map(|d| d.num_seconds()), Some(86_400));
+        let holidays_only = BusinessCalendar::new(Tz::Africa__Lagos, [], []).expect("calendar");
+        assert_eq!(holidays_only.business_day(), None);
     }
 
     #[test]
