@@ -16,6 +16,9 @@
 //! [`COMMENTS_PER_TICKET`] comments (a first public reply, customer replies,
 //! an internal note, a second reply; notes only on `new` tickets) and the
 //! status history of its way to its status. Agents take tickets in turn.
+//! Every resolved or closed ticket has a CSAT survey sent when it was
+//! resolved; six in seven are answered a day later, ratings 1–5 in turn
+//! (140k surveys, 120k answers at 200k tickets).
 //!
 //! The business-time measurements are real: each chunk's first responses
 //! and resolutions are measured on the branch's calendar (loaded once) by
@@ -301,6 +304,17 @@ impl Sql<'_> {
             response_target = created_base("240"),
             resolution_target = created_base("6000"),
         );
-        vec![tickets, history, comments, slas]
+        // A CSAT survey per resolved ticket, sent at the resolution and
+        // answered a day later by six in seven (ratings 1–5 in turn).
+        let surveys = format!(
+            "INSERT INTO csat_surveys (id, ticket_id, token_hash, sent_at, expires_at, rating, responded_at) \
+             SELECT '00000000-0000-7000-800c-' || {sid}, {id}, 'synthetic-' || {sid}, {resolved}, {expires}, \
+             (CASE WHEN n % 10 <> 9 THEN 1 + (n * 31) % 5 END), (CASE WHEN n % 10 <> 9 THEN {answered} END) \
+             FROM ({series}) AS r WHERE n % 10 >= 3",
+            sid = self.pad("n", 12),
+            expires = created_base("2880 + n % 4000 + 20160"),
+            answered = created_base("2880 + n % 4000 + 1440"),
+        );
+        vec![tickets, history, comments, slas, surveys]
     }
 }

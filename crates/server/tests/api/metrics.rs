@@ -457,6 +457,7 @@ async fn the_dashboard_has_every_headline_in_one_call() {
             "conversion",
             "cycle_length",
             "pipeline",
+            "follow_up_compliance",
             "resolution_time",
             "first_response_time",
             "sla_compliance",
@@ -617,14 +618,19 @@ async fn days_follow_a_daylight_saving_change_in_the_company_time_zone() {
     let (rep, _) = app.user_with_token(Role::SalesRep, Some(&motors), None);
     // London moves to BST at 01:00 UTC on 29 March 2026: 23:30 UTC on the
     // 28th is still the 28th there, 23:30 UTC on the 29th is already the 30th.
-    let statements: Vec<String> = ["2026-03-28 23:30:00", "2026-03-29 00:30:00", "2026-03-29 23:30:00", "2026-03-29 22:30:00"]
-        .iter()
-        .map(|at| lead(&motors, &p, &rep, "phone", &p.new, at, None, None, None).1)
-        .collect();
+    let statements: Vec<String> =
+        ["2026-03-28 23:30:00", "2026-03-29 00:30:00", "2026-03-29 23:30:00", "2026-03-29 22:30:00"]
+            .iter()
+            .map(|at| lead(&motors, &p, &rep, "phone", &p.new, at, None, None, None).1)
+            .collect();
     exec(&app, &statements);
     let r = report(&app, "conversion", "from=2026-03-28&to=2026-03-30&group_by=day").await;
     assert_eq!(r["filters"]["time_zone"], "Europe/London");
-    let per_day: Vec<Value> =
-        r["series"].as_array().expect("series").iter().map(|p| measure(&p["measures"], "cohort_rate")["denominator"].clone()).collect();
+    let per_day: Vec<Value> = r["series"]
+        .as_array()
+        .expect("series")
+        .iter()
+        .map(|p| measure(&p["measures"], "cohort_rate")["denominator"].clone())
+        .collect();
     assert_eq!(per_day, [json!(1), json!(2), json!(1)]);
 }

@@ -44,6 +44,11 @@ fn ratio(numerator: i64, denominator: i64) -> String {
     text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
+/// `numerator / denominator` as a percentage, printed as the reports do.
+fn percent(numerator: i64, denominator: i64) -> String {
+    ratio(numerator * 100, denominator)
+}
+
 fn headline(dashboard: &Value, kpi: &str, measure: &str) -> Value {
     let tile = dashboard["tiles"].as_array().and_then(|t| t.iter().find(|x| x["kpi"] == kpi)).expect("tile");
     tile["measures"].as_array().and_then(|m| m.iter().find(|x| x["name"] == measure)).expect("measure")["value"].clone()
@@ -59,10 +64,10 @@ async fn headline_kpis_recomputed_from_the_raw_exports_equal_the_dashboard() {
     let created = all_rows(&app, "leads", &format!("{JANUARY}&basis=created")).await;
     let won = created.iter().filter(|l| l["status"] == "won").count() as i64;
     assert_eq!(created.len(), 5);
-    assert_eq!(headline(&dashboard, "conversion", "cohort_rate"), ratio(won, created.len() as i64).as_str());
+    assert_eq!(headline(&dashboard, "conversion", "cohort_rate"), percent(won, created.len() as i64).as_str());
     let closed = all_rows(&app, "leads", &format!("{JANUARY}&basis=closed")).await;
     let closed_won = closed.iter().filter(|l| l["status"] == "won").count() as i64;
-    assert_eq!(headline(&dashboard, "conversion", "closed_rate"), ratio(closed_won, closed.len() as i64).as_str());
+    assert_eq!(headline(&dashboard, "conversion", "closed_rate"), percent(closed_won, closed.len() as i64).as_str());
     let l6 = created.iter().find(|l| l["stage_history"].as_array().is_some_and(|h| h.len() == 4)).expect("history");
     assert_eq!(l6["stage_history"][3]["left_at"], Value::Null);
 
@@ -80,17 +85,17 @@ async fn headline_kpis_recomputed_from_the_raw_exports_equal_the_dashboard() {
         ratio(micro_days, n * 1_000_000).as_str()
     );
     let first_contact = resolved.iter().filter(|t| t["first_contact_resolution"] == true).count() as i64;
-    assert_eq!(headline(&dashboard, "fcr", "rate"), ratio(first_contact * 100, n * 100).as_str());
+    assert_eq!(headline(&dashboard, "fcr", "rate"), percent(first_contact, n).as_str());
     let breached = resolved.iter().filter(|t| t["resolution_breached"] == true).count() as i64;
     let under_sla = resolved.iter().filter(|t| !t["sla_policy_id"].is_null()).count() as i64;
     assert_eq!(
         headline(&dashboard, "sla_compliance", "resolution_compliance"),
-        ratio(under_sla - breached, under_sla).as_str()
+        percent(under_sla - breached, under_sla).as_str()
     );
 
     let answers = all_rows(&app, "csat-responses", JANUARY).await;
     let satisfied = answers.iter().filter(|a| a["rating"].as_i64().is_some_and(|r| r >= 4)).count() as i64;
-    assert_eq!(headline(&dashboard, "csat", "rate"), ratio(satisfied, answers.len() as i64).as_str());
+    assert_eq!(headline(&dashboard, "csat", "rate"), percent(satisfied, answers.len() as i64).as_str());
 
     let stays = all_rows(&app, "lead-stage-history", JANUARY).await;
     assert_eq!(stays.len(), 3, "stays that ended in January");

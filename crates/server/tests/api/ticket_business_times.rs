@@ -424,6 +424,13 @@ async fn synthetic_tickets_are_measured_on_the_branch_calendar() {
         now: chrono::Utc::now().naive_utc(),
     };
     rapport_tickets::synthetic::generate(&mut conn, &setup, 60, |_| {}).expect("synthetic tickets");
+    // A survey per resolved or closed ticket (7 in 10), six in seven answered.
+    let surveys: Vec<(String, Option<i32>)> = rapport_core::db::schema::csat_surveys::table
+        .select((rapport_core::db::schema::csat_surveys::ticket_id, rapport_core::db::schema::csat_surveys::rating))
+        .load(&mut conn)
+        .expect("surveys");
+    assert_eq!(surveys.len(), 42);
+    assert_eq!(surveys.iter().filter(|s| s.1.is_some()).count(), 36);
 
     let cal = BusinessCalendar::load(&mut conn, &ikeja).expect("calendar");
     type Row = (NaiveDateTime, Option<NaiveDateTime>, Option<NaiveDateTime>, Stored);
