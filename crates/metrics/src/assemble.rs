@@ -8,7 +8,10 @@ use rust_decimal::Decimal;
 
 use crate::filters::Filters;
 use crate::report::{BreakdownRow, Measure, Report, SeriesPoint, Unit};
-use crate::sql::StatsRow;
+use rapport_core::Result;
+use rapport_core::db::Conn;
+
+use crate::sql::{CountRow, StatsRow};
 use crate::{GroupBy, Kpi};
 
 /// Seconds in a calendar day.
@@ -50,6 +53,22 @@ impl<'f> Assembly<'f> {
             .collect();
     }
 
+    /// The headline measures from `rows(None)` (one row: the whole
+    /// period) and, with `group_by`, the series from `rows(Some(g))`.
+    pub fn measure_by_bucket<R: Bucketed>(
+        &mut self,
+        conn: &mut Conn,
+        rows: impl Fn(&mut Conn, Option<GroupBy>) -> Result<Vec<R>>,
+        measures: impl Fn(Option<&R>) -> Vec<Measure>,
+    ) -> Result<()> {
+        self.measures = measures(rows(conn, None)?.first());
+        if let Some(g) = self.filters.group_by {
+            let by = keyed(rows(conn, Some(g))?, |r| r.bucket());
+            self.series(g, |key| measures(by.get(key)));
+        }
+        Ok(())
+    }
+
     pub fn finish(self) -> Report {
         Report {
             kpi: self.kpi,
@@ -62,6 +81,24 @@ impl<'f> Assembly<'f> {
             breakdown: self.breakdown,
             records: self.records,
         }
+    }
+}
+
+/// A row of a statement grouped by bucket.
+pub(crate) trait Bucketed {
+    /// Its bucket key (`YYYY-MM-DD`, or `total`).
+    fn bucket(&self) -> &String;
+}
+
+impl Bucketed for CountRow {
+    fn bucket(&self) -> &String {
+        &self.bucket
+    }
+}
+
+impl Bucketed for StatsRow {
+    fn bucket(&self) -> &String {
+        &self.bucket
     }
 }
 

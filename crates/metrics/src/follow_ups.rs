@@ -7,7 +7,7 @@ use diesel::sql_types::{BigInt, Nullable, Text};
 use rapport_core::db::Conn;
 use rapport_core::{Result, time};
 
-use crate::assemble::{self, Assembly};
+use crate::assemble::Assembly;
 use crate::filters::Filters;
 use crate::report::{BreakdownRow, Measure, Report};
 use crate::sql::{CountRow, Sql};
@@ -70,7 +70,7 @@ pub(crate) fn compliance(conn: &mut Conn, filters: &Filters) -> Result<Report> {
     };
     let records = Some(format!("/api/v1/leads?follow_up=overdue{}", filters.list_filters("owner")));
     let mut a = Assembly::new(Kpi::FollowUpCompliance, "Follow-up compliance", filters, records);
-    a.measures = measures(counts(conn, None)?.first());
+    a.measure_by_bucket(conn, counts, measures)?;
     let mut sql = Sql::new(conn);
     sql.push("SELECT COUNT(*) AS n FROM lead_follow_ups f JOIN leads l ON l.id = f.lead_id WHERE f.closed_at IS NULL AND l.archived_at IS NULL");
     sql.eq_opt("l.division_id", filters.division_id.as_deref());
@@ -80,10 +80,6 @@ pub(crate) fn compliance(conn: &mut Conn, filters: &Filters) -> Result<Report> {
     sql.push(" AND f.due_at < ").instant(today);
     let overdue: Vec<Overdue> = sql.load(conn)?;
     a.measures.push(Measure::count("overdue_now", overdue.first().map_or(0, |r| r.n)));
-    if let Some(g) = filters.group_by {
-        let by = assemble::keyed(counts(conn, Some(g))?, |r| &r.bucket);
-        a.series(g, |key| measures(by.get(key)));
-    }
     let mut sql = Sql::new(conn);
     sql.push("SELECT k AS owner, COUNT(*) AS n, CAST(COALESCE(SUM(met), 0) AS BIGINT) AS hits FROM (");
     counted(&mut sql, filters, "l.owner_id");

@@ -107,11 +107,7 @@ pub(crate) fn cycle_length(conn: &mut Conn, filters: &Filters) -> Result<Report>
     let measures =
         |row: Option<&StatsRow>| assemble::duration_stats(row, Unit::Days, SECONDS_PER_DAY, "days", NO_LEADS_WON);
     let mut a = Assembly::new(Kpi::CycleLength, "Sales cycle length", filters, records(filters, "closed"));
-    a.measures = measures(stats(conn, None)?.first());
-    if let Some(g) = filters.group_by {
-        let by = assemble::keyed(stats(conn, Some(g))?, |r| &r.bucket);
-        a.series(g, |key| measures(by.get(key)));
-    }
+    a.measure_by_bucket(conn, stats, measures)?;
     Ok(a.finish())
 }
 
@@ -217,11 +213,7 @@ pub(crate) fn stage_durations(conn: &mut Conn, filters: &Filters) -> Result<Repo
         filters,
         records(filters, "history"),
     );
-    a.measures = measures(stays(conn, None, false)?.first());
-    if let Some(g) = filters.group_by {
-        let by = assemble::keyed(stays(conn, Some(g), false)?, |r| &r.bucket);
-        a.series(g, |key| measures(by.get(key)));
-    }
+    a.measure_by_bucket(conn, |conn, g| stays(conn, g, false), measures)?;
     let by_stage = stays(conn, None, true)?;
     let labels = crate::labels::stages(conn, by_stage.iter().map(|r| r.bucket.as_str()))?;
     a.breakdown = labels

@@ -7,7 +7,7 @@ use rapport_core::Result;
 use rapport_core::db::Conn;
 use rust_decimal::Decimal;
 
-use crate::assemble::{self, Assembly};
+use crate::assemble::{self, Assembly, Bucketed};
 use crate::filters::Filters;
 use crate::report::{BreakdownRow, Measure, Report, Unit};
 use crate::sql::{CountRow, Sql, StatsRow, count_if, stats_over};
@@ -35,39 +35,6 @@ fn ticket_filters(sql: &mut Sql, filters: &Filters, user_column: &str) {
     sql.eq_opt(user_column, filters.user_id.as_deref());
 }
 
-/// Runs `stats(group_by)` for the whole period and, with `group_by`, per
-/// bucket, and assembles `measures` of each.
-fn stats_report(
-    conn: &mut Conn,
-    mut a: Assembly<'_>,
-    filters: &Filters,
-    stats: impl Fn(&mut Conn, Option<GroupBy>) -> Result<Vec<StatsRow>>,
-    measures: impl Fn(Option<&StatsRow>) -> Vec<Measure>,
-) -> Result<Report> {
-    a.measures = measures(stats(conn, None)?.first());
-    if let Some(g) = filters.group_by {
-        let by = assemble::keyed(stats(conn, Some(g))?, |r| &r.bucket);
-        a.series(g, |key| measures(by.get(key)));
-    }
-    Ok(a.finish())
-}
-
-/// The same for counted rows.
-fn count_report(
-    conn: &mut Conn,
-    mut a: Assembly<'_>,
-    filters: &Filters,
-    counts: impl Fn(&mut Conn, Option<GroupBy>) -> Result<Vec<CountRow>>,
-    measures: impl Fn(Option<&CountRow>) -> Vec<Measure>,
-) -> Result<Report> {
-    a.measures = measures(counts(conn, None)?.first());
-    if let Some(g) = filters.group_by {
-        let by = assemble::keyed(counts(conn, Some(g))?, |r| &r.bucket);
-        a.series(g, |key| measures(by.get(key)));
-    }
-    Ok(a.finish())
-}
-
 /// Business days from logging to the (latest) resolution, tickets
 /// resolved in the period, each on its own calendar.
 pub(crate) fn resolution_time(conn: &mut Conn, filters: &Filters) -> Result<Report> {
@@ -84,13 +51,14 @@ pub(crate) fn resolution_time(conn: &mut Conn, filters: &Filters) -> Result<Repo
     };
     let measures =
         |row: Option<&StatsRow>| assemble::duration_stats(row, Unit::BusinessDays, MICRO, "business_days", NO_RESOLVED);
-    let a = Assembly::new(
+    let mut a = Assembly::new(
         Kpi::ResolutionTime,
         "Resolution time in business days",
         filters,
         filters.export_link("tickets", "resolved"),
     );
-    stats_report(conn, a, filters, stats, measures)
+    a.measure_by_bucket(conn, stats, measures)?;
+    Ok(a.finish())
 }
 
 /// Business hours from logging to the first public agent reply, tickets
@@ -110,13 +78,20 @@ pub(crate) fn first_response_time(conn: &mut Conn, filters: &Filters) -> Result<
     let measures = |row: Option<&StatsRow>| {
         assemble::duration_stats(row, Unit::BusinessHours, HOUR, "business_hours", NO_RESPONDED)
     };
-    let a = Assembly::new(
+    let mut a = Assembly::new(
         Kpi::FirstResponseTime,
         "First response time in business hours",
         filters,
         filters.export_link("tickets", "first_response"),
     );
-    stats_report(conn, a, filters, stats, measures)
+    a.measure_by_bucket(conn, stats, measures)?;
+    Ok(a.finish())
+}
+
+impl Bucketed for SlaRow {
+    fn bucket(&self) -> &String {
+        &self.bucket
+    }
 }
 
 #[derive(Debug, QueryableByName)]
@@ -160,11 +135,7 @@ pub(crate) fn sla_compliance(conn: &mut Conn, filters: &Filters) -> Result<Repor
         filters,
         filters.export_link("tickets", "resolved"),
     );
-    a.measures = measures(rows(conn, None)?.first());
-    if let Some(g) = filters.group_by {
-        let by = assemble::keyed(rows(conn, Some(g))?, |r| &r.bucket);
-        a.series(g, |key| measures(by.get(key)));
-    }
+    a.measure_by_bucket(conn, rows, measures)?;
     Ok(a.finish())
 }
 
@@ -269,13 +240,14 @@ pub(crate) fn reopen_rate(conn: &mut Conn, filters: &Filters) -> Result<Report> 
             Measure::rate("rate", reopened, n, NO_RESOLUTIONS),
         ]
     };
-    let a = Assembly::new(
+    let mut a = Assembly::new(
         Kpi::ReopenRate,
         "Reopen rate (resolutions in the period)",
         filters,
         filters.export_link("tickets", "resolved"),
     );
-    count_report(conn, a, filters, counts, measures)
+    a.measure_by_bucket(conn, counts, measures)?;
+    Ok(a.finish())
 }
 
 #[derive(Debug, QueryableByName)]
@@ -373,8 +345,16 @@ pub(crate) fn fcr(conn: &mut Conn, filters: &Filters) -> Result<Report> {
         let (n, first) = row.map_or((0, 0), |r| (r.n, r.hits));
         vec![Measure::count("resolved", n), Measure::rate("rate", first, n, NO_RESOLVED)]
     };
-    let a = Assembly::new(Kpi::Fcr, "First-contact resolution", filters, filters.export_link("tickets", "resolved"));
-    count_report(conn, a, filters, counts, measures)
+    let mut a =
+        Assembly::new(Kpi::Fcr, "First-contact resolution", filters, filters.export_link("tickets", "resolved"));
+    a.measure_by_bucket(conn, counts, measures)?;
+    Ok(a.finish())
+}
+
+impl Bucketed for HandlingRow {
+    fn bucket(&self) -> &String {
+        &self.bucket
+    }
 }
 
 #[derive(Debug, QueryableByName)]
@@ -431,11 +411,7 @@ pub(crate) fn handle_time(conn: &mut Conn, filters: &Filters) -> Result<Report> 
         link.push_str(&format!("&queue_id={queue}"));
     }
     let mut a = Assembly::new(Kpi::HandleTime, "Average handle time", filters, Some(link));
-    a.measures = measures(rows(conn, None, false)?.first());
-    if let Some(g) = filters.group_by {
-        let by = assemble::keyed(rows(conn, Some(g), false)?, |r| &r.bucket);
-        a.series(g, |key| measures(by.get(key)));
-    }
+    a.measure_by_bucket(conn, |conn, g| rows(conn, g, false), measures)?;
     let agents = rows(conn, None, true)?;
     let names = crate::labels::users(conn, agents.iter().map(|r| r.bucket.as_str()))?;
     let mut breakdown: Vec<BreakdownRow> = agents

@@ -136,20 +136,23 @@ pub async fn sales_fixture(app: &TestApp) -> Sales {
     Sales { motors, p, rep_a, rep_b }
 }
 
-async fn report(app: &TestApp, kpi: &str, query: &str) -> Value {
+/// Report `kpi` with `query`, which must succeed.
+pub async fn report(app: &TestApp, kpi: &str, query: &str) -> Value {
     let reply = app.get(&format!("/api/v1/metrics/reports/{kpi}?{query}")).await;
     assert_eq!(reply.status, StatusCode::OK, "{kpi}?{query}: {:?}", reply.body);
     reply.body
 }
 
-fn measure<'a>(measures: &'a Value, name: &str) -> &'a Value {
+/// The measure named `name`.
+pub fn measure<'a>(measures: &'a Value, name: &str) -> &'a Value {
     measures
         .as_array()
         .and_then(|a| a.iter().find(|m| m["name"] == name))
         .unwrap_or_else(|| panic!("no {name} in {measures}"))
 }
 
-fn value(measures: &Value, name: &str) -> Value {
+/// The value of the measure named `name`.
+pub fn value(measures: &Value, name: &str) -> Value {
     measure(measures, name)["value"].clone()
 }
 

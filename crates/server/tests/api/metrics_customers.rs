@@ -10,7 +10,7 @@ use chrono::{Days, NaiveDate, TimeDelta, Utc};
 use rapport_core::principal::Role;
 use serde_json::{Value, json};
 
-use crate::metrics::exec;
+use crate::metrics::{exec, measure, report, value};
 use crate::support::{TestApp, branch, division};
 
 const JANUARY: &str = "from=2026-01-01&to=2026-01-31";
@@ -116,23 +116,6 @@ fn purchase(
 
 fn report_url(kpi: &str, query: &str) -> String {
     format!("/api/v1/metrics/reports/{kpi}?{query}")
-}
-
-async fn report(app: &TestApp, kpi: &str, query: &str) -> Value {
-    let reply = app.get(&report_url(kpi, query)).await;
-    assert_eq!(reply.status, StatusCode::OK, "{kpi}?{query}: {:?}", reply.body);
-    reply.body
-}
-
-fn measure<'a>(measures: &'a Value, name: &str) -> &'a Value {
-    measures
-        .as_array()
-        .and_then(|a| a.iter().find(|m| m["name"] == name))
-        .unwrap_or_else(|| panic!("no {name} in {measures}"))
-}
-
-fn value(measures: &Value, name: &str) -> Value {
-    measure(measures, name)["value"].clone()
 }
 
 /// The breakdown row of `dimension` and `key`.

@@ -7,9 +7,9 @@
 use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
 use rapport_core::principal::Role;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::metrics::exec;
+use crate::metrics::{exec, measure, report, value};
 use crate::support::{TestApp, division};
 
 const JANUARY: &str = "from=2026-01-01&to=2026-01-31";
@@ -220,23 +220,6 @@ pub async fn desk_fixture_in(app: &TestApp, motors: &str) -> Desk {
     ]);
     exec(app, &statements);
     Desk { motors, agent_x, agent_y }
-}
-
-async fn report(app: &TestApp, kpi: &str, query: &str) -> Value {
-    let reply = app.get(&format!("/api/v1/metrics/reports/{kpi}?{query}")).await;
-    assert_eq!(reply.status, StatusCode::OK, "{kpi}?{query}: {:?}", reply.body);
-    reply.body
-}
-
-fn measure<'a>(measures: &'a Value, name: &str) -> &'a Value {
-    measures
-        .as_array()
-        .and_then(|a| a.iter().find(|m| m["name"] == name))
-        .unwrap_or_else(|| panic!("no {name} in {measures}"))
-}
-
-fn value(measures: &Value, name: &str) -> Value {
-    measure(measures, name)["value"].clone()
 }
 
 #[actix_web::test]
