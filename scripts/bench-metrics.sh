@@ -8,7 +8,7 @@
 #     the Motors manager (division scope), over the last 365 and 30 days;
 #   - GET /api/v1/metrics/reports/{kpi} for every report, as the
 #     supervisor, over the last 365 days (with group_by=month where the
-#     report has a series).
+#     report has a series; snapshots of now without a period).
 # Prints req/s, p50, p99, server RSS and non-2xx answers.
 #
 #   scripts/bench-metrics.sh [--db sqlite|postgres] [--leads N] [--tickets T]
@@ -62,7 +62,13 @@ run "dashboard, supervisor, 365 days" "$SUPERVISOR" "/api/v1/metrics/dashboard?$
 run "dashboard, supervisor, 30 days" "$SUPERVISOR" "/api/v1/metrics/dashboard?$MONTH"
 run "dashboard, Motors manager, 365 days" "$MANAGER" "/api/v1/metrics/dashboard?$YEAR"
 for kpi in $(curl -sf "$BASE/api/v1/openapi.json" | json '" ".join(d["components"]["schemas"]["Kpi"]["enum"])'); do
-  case "$kpi" in pipeline|service_due) query="" ;; *) query="$YEAR&group_by=month" ;; esac
+  case "$kpi" in
+    # Snapshots of now: no period, no series.
+    pipeline|service_due|completeness|duplicates|invalid_contacts) query="" ;;
+    # Customer reports measure up to the period's end and have no series.
+    retention|repeat_purchase|rfm|lifetime_value|cross_sell) query="$YEAR" ;;
+    *) query="$YEAR&group_by=month" ;;
+  esac
   run "report $kpi" "$SUPERVISOR" "/api/v1/metrics/reports/$kpi?$query"
 done
 echo
