@@ -11,21 +11,35 @@
 #     report has a series; snapshots of now without a period).
 # Prints req/s, p50, p99, server RSS and non-2xx answers.
 #
+# The desk sweeper and job workers are off: the reports are measured, not
+# the background work (a year of synthetic resolved tickets would otherwise
+# be closed, one status change each, during the run).
+#
 #   scripts/bench-metrics.sh [--db sqlite|postgres] [--leads N] [--tickets T]
 #                            [--customers C] [--duration SECS] [--no-build]
+#                            [--reuse-db URL]
+#
+# --reuse-db measures a database seeded before (by this script's seed
+# command, kept) instead of seeding a fresh one: seeding at full scale takes
+# 10-16 minutes. The server migrates it forward at start; it is not dropped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bench/lib.sh
 
-DB=sqlite LEADS=1000000 TICKETS=200000 CUSTOMERS=1000000 DURATION=10 BUILD=1
-bench_parse_args --leads:LEADS --tickets:TICKETS --customers:CUSTOMERS --duration:DURATION -- "$@"
+DB=sqlite LEADS=1000000 TICKETS=200000 CUSTOMERS=1000000 DURATION=10 BUILD=1 REUSE=""
+bench_parse_args --leads:LEADS --tickets:TICKETS --customers:CUSTOMERS --duration:DURATION --reuse-db:REUSE -- "$@"
 bench_need_wrk
 bench_init metrics 18089
+export RAPPORT_SWEEP_INTERVAL=0 RAPPORT_JOB_WORKERS=0
 bench_build
-bench_create_db
-
-echo "seeding: demo data + $LEADS leads, $TICKETS tickets, $CUSTOMERS customers on $DB…" >&2
-bench_seed --demo --synthetic-leads "$LEADS" --synthetic-tickets "$TICKETS" --synthetic-customers "$CUSTOMERS"
+if [ -n "$REUSE" ]; then
+  URL=$REUSE PG_DB="rapport_bench_not_created" SEED_SECS="(reused)"
+  echo "reusing $URL" >&2
+else
+  bench_create_db
+  echo "seeding: demo data + $LEADS leads, $TICKETS tickets, $CUSTOMERS customers on $DB…" >&2
+  bench_seed --demo --synthetic-leads "$LEADS" --synthetic-tickets "$TICKETS" --synthetic-customers "$CUSTOMERS"
+fi
 if [ "$DB" = postgres ]; then psql -q "$URL" -c "VACUUM (ANALYZE)" >/dev/null; fi
 
 bench_start_server

@@ -102,6 +102,65 @@ impl Bucketed for StatsRow {
     }
 }
 
+/// A row of counts that add up: per local day, folded into the period's
+/// total and the series' buckets by [`fold_days`].
+pub(crate) trait Additive: Bucketed + Clone {
+    /// Adds `other`'s counts to this row's.
+    fn add(&mut self, other: &Self);
+    /// This row's counts under another bucket key.
+    fn rekeyed(&self, bucket: String) -> Self;
+}
+
+impl Additive for CountRow {
+    fn add(&mut self, other: &Self) {
+        self.n += other.n;
+        self.hits += other.hits;
+    }
+
+    fn rekeyed(&self, bucket: String) -> Self {
+        CountRow { bucket, ..self.clone() }
+    }
+}
+
+/// Counts per local day (`bucket` = `YYYY-MM-DD`), folded: the period's
+/// total (`None` over no rows) and, with `group_by`, the rows per bucket.
+pub(crate) struct Folded<R> {
+    pub total: Option<R>,
+    pub buckets: HashMap<String, R>,
+}
+
+pub(crate) fn fold_days<R: Additive>(days: &[R], group_by: Option<GroupBy>) -> Folded<R> {
+    let mut folded: Folded<R> = Folded { total: None, buckets: HashMap::new() };
+    for day in days {
+        match &mut folded.total {
+            Some(total) => total.add(day),
+            None => folded.total = Some(day.rekeyed("total".to_owned())),
+        }
+        let Some(g) = group_by else { continue };
+        let Ok(date) = chrono::NaiveDate::parse_from_str(day.bucket(), "%Y-%m-%d") else { continue };
+        let key = crate::period::bucket_of(date, g).format("%Y-%m-%d").to_string();
+        match folded.buckets.get_mut(&key) {
+            Some(bucket) => bucket.add(day),
+            None => {
+                folded.buckets.insert(key.clone(), day.rekeyed(key));
+            }
+        }
+    }
+    folded
+}
+
+impl Assembly<'_> {
+    /// The headline measures and, with a `group_by`, the series, from
+    /// counts per local day.
+    pub fn measure_by_day<R: Additive>(&mut self, days: &[R], measures: impl Fn(Option<&R>) -> Vec<Measure>) {
+        let folded = fold_days(days, self.filters.group_by);
+        self.measures = measures(folded.total.as_ref());
+        if let Some(g) = self.filters.group_by {
+            self.series(g, |key| measures(folded.buckets.get(key)));
+        }
+    }
+}
+
 /// Rows by their bucket key.
 pub(crate) fn keyed<R>(rows: Vec<R>, key: impl Fn(&R) -> &String) -> HashMap<String, R> {
     rows.into_iter().map(|r| (key(&r).clone(), r)).collect()

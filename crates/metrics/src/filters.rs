@@ -93,6 +93,9 @@ pub struct Filters {
     pub clock: Clock,
     /// The RFM cut-offs (the `rfm` report only).
     pub rfm: Option<RfmThresholds>,
+    /// Whether the reports may read the counts the database keeps
+    /// ([`crate::rollups`]) rather than sum the rows.
+    pub(crate) counts_kept: bool,
 }
 
 impl Filters {
@@ -161,9 +164,11 @@ impl Filters {
             group_by: query.group_by,
             clock,
             rfm,
+            counts_kept: false,
         };
         filters.narrow(reach)?;
         filters.check_exists(conn)?;
+        filters.counts_kept = crate::rollups::counts_apply(conn, &filters.period)?;
         Ok(filters)
     }
 

@@ -48,25 +48,45 @@ fn records(filters: &Filters, basis: &str) -> Option<String> {
     Some(url)
 }
 
+/// Per local day of the period, the leads of `basis` (`created`: by
+/// creation; `closed`: won or lost, by close) and those won: from the
+/// daily counts the database keeps (summed over their shards), or from the
+/// leads.
+fn leads_per_day(conn: &mut Conn, filters: &Filters, basis: &str) -> Result<Vec<CountRow>> {
+    let mut sql = Sql::new(conn);
+    if filters.counts_kept {
+        let key = sql.day_key("c.day");
+        sql.push(&format!(
+            "SELECT {key} AS bucket, CAST(SUM(c.leads) AS BIGINT) AS n, \
+                    CAST(SUM(CASE WHEN c.status = 'won' THEN c.leads ELSE 0 END) AS BIGINT) AS hits \
+             FROM lead_daily_counts c WHERE c.basis = "
+        ));
+        sql.text(basis).within_days("c.day", &filters.period);
+        kept_filters(&mut sql, filters);
+        sql.push(" GROUP BY c.day");
+        return sql.load(conn);
+    }
+    let column = if basis == "created" { "l.created_at" } else { "l.closed_at" };
+    let day = sql.local_day(column, filters);
+    sql.open_per_day(&day, &[("n", "COUNT(*)"), ("hits", &count_if("l.status = 'won'"))]);
+    leads_where(&mut sql, filters);
+    if basis == "closed" {
+        sql.push(" AND l.status IN ('won', 'lost')");
+    }
+    sql.within(column, &filters.period).close_per_day();
+    sql.load(conn)
+}
+
+/// The report filters on the kept counts `c`.
+fn kept_filters(sql: &mut Sql, filters: &Filters) {
+    sql.eq_opt("c.division_id", filters.division_id.as_deref());
+    sql.eq_opt("c.branch_id", filters.branch_id.as_deref());
+    sql.eq_opt("c.owner_id", filters.user_id.as_deref());
+}
+
 /// Conversion: the cohort created in the period now won, and the
 /// closed-in-period win rate.
 pub(crate) fn conversion(conn: &mut Conn, filters: &Filters) -> Result<Report> {
-    let cohort = |conn: &mut Conn, group_by: Option<GroupBy>| -> Result<Vec<CountRow>> {
-        let mut sql = Sql::new(conn);
-        let bucket = sql.bucket("l.created_at", filters, group_by);
-        sql.push(&format!("SELECT {bucket} AS bucket, COUNT(*) AS n, {} AS hits", count_if("l.status = 'won'")));
-        leads_where(&mut sql, filters);
-        sql.within("l.created_at", &filters.period).push(" GROUP BY 1");
-        sql.load(conn)
-    };
-    let closed = |conn: &mut Conn, group_by: Option<GroupBy>| -> Result<Vec<CountRow>> {
-        let mut sql = Sql::new(conn);
-        let bucket = sql.bucket("l.closed_at", filters, group_by);
-        sql.push(&format!("SELECT {bucket} AS bucket, COUNT(*) AS n, {} AS hits", count_if("l.status = 'won'")));
-        leads_where(&mut sql, filters);
-        sql.push(" AND l.status IN ('won', 'lost')").within("l.closed_at", &filters.period).push(" GROUP BY 1");
-        sql.load(conn)
-    };
     let measures = |cohort: Option<&CountRow>, closed: Option<&CountRow>| {
         let (created, won) = cohort.map_or((0, 0), |r| (r.n, r.hits));
         let (closed, closed_won) = closed.map_or((0, 0), |r| (r.n, r.hits));
@@ -81,14 +101,11 @@ pub(crate) fn conversion(conn: &mut Conn, filters: &Filters) -> Result<Report> {
         filters,
         records(filters, "created"),
     );
-    let (total_cohort, total_closed) = (cohort(conn, None)?, closed(conn, None)?);
-    a.measures = measures(total_cohort.first(), total_closed.first());
+    let cohort = assemble::fold_days(&leads_per_day(conn, filters, "created")?, filters.group_by);
+    let closed = assemble::fold_days(&leads_per_day(conn, filters, "closed")?, filters.group_by);
+    a.measures = measures(cohort.total.as_ref(), closed.total.as_ref());
     if let Some(g) = filters.group_by {
-        let (by_cohort, by_closed) = (
-            assemble::keyed(cohort(conn, Some(g))?, |r| &r.bucket),
-            assemble::keyed(closed(conn, Some(g))?, |r| &r.bucket),
-        );
-        a.series(g, |key| measures(by_cohort.get(key), by_closed.get(key)));
+        a.series(g, |key| measures(cohort.buckets.get(key), closed.buckets.get(key)));
     }
     Ok(a.finish())
 }
@@ -320,28 +337,7 @@ struct RepRow {
 /// Per owner: leads created in the period, and won, lost and won value
 /// among leads closed in the period; most won first.
 pub(crate) fn leaderboard(conn: &mut Conn, filters: &Filters) -> Result<Report> {
-    // Two passes in one statement: leads created in the period and leads
-    // closed in it, each marked, then summed per owner and currency.
-    let mut sql = Sql::new(conn);
-    sql.push(
-        "SELECT u.id AS user_id, u.name AS name, \
-                CAST(SUM(x.created) AS BIGINT) AS created, CAST(SUM(x.won) AS BIGINT) AS won, \
-                CAST(SUM(x.lost) AS BIGINT) AS lost, x.currency AS currency, \
-                CAST(SUM(x.won_value) AS BIGINT) AS won_value_minor \
-         FROM (SELECT l.owner_id AS owner_id, 1 AS created, 0 AS won, 0 AS lost, NULL AS currency, 0 AS won_value",
-    );
-    leads_where(&mut sql, filters);
-    sql.within("l.created_at", &filters.period).push(" AND l.owner_id IS NOT NULL");
-    sql.push(
-        " UNION ALL SELECT l.owner_id, 0, CASE WHEN l.status = 'won' THEN 1 ELSE 0 END, \
-                CASE WHEN l.status = 'lost' THEN 1 ELSE 0 END, \
-                CASE WHEN l.status = 'won' THEN l.currency END, \
-                CASE WHEN l.status = 'won' THEN COALESCE(l.expected_value_minor, 0) ELSE 0 END",
-    );
-    leads_where(&mut sql, filters);
-    sql.push(" AND l.status IN ('won', 'lost') AND l.owner_id IS NOT NULL").within("l.closed_at", &filters.period);
-    sql.push(") x JOIN users u ON u.id = x.owner_id GROUP BY u.id, u.name, x.currency");
-    let rows: Vec<RepRow> = sql.load(conn)?;
+    let rows = if filters.counts_kept { kept_reps(conn, filters)? } else { summed_reps(conn, filters)? };
     let mut reps: BTreeMap<String, (String, i64, i64, i64, Vec<Measure>)> = BTreeMap::new();
     for r in rows {
         let rep = reps.entry(r.user_id).or_insert_with(|| (r.name, 0, 0, 0, Vec::new()));
@@ -376,4 +372,53 @@ pub(crate) fn leaderboard(conn: &mut Conn, filters: &Filters) -> Result<Report> 
     a.measures = vec![Measure::rate("win_rate", won_all, won_all + lost_all, NO_LEADS_CLOSED)];
     a.breakdown = rows;
     Ok(a.finish())
+}
+
+/// Per owner and won currency, from the leads: two passes in one
+/// statement, leads created in the period and leads closed in it, each
+/// marked, then summed.
+fn summed_reps(conn: &mut Conn, filters: &Filters) -> Result<Vec<RepRow>> {
+    let mut sql = Sql::new(conn);
+    sql.push(
+        "SELECT u.id AS user_id, u.name AS name, \
+                CAST(SUM(x.created) AS BIGINT) AS created, CAST(SUM(x.won) AS BIGINT) AS won, \
+                CAST(SUM(x.lost) AS BIGINT) AS lost, x.currency AS currency, \
+                CAST(SUM(x.won_value) AS BIGINT) AS won_value_minor \
+         FROM (SELECT l.owner_id AS owner_id, 1 AS created, 0 AS won, 0 AS lost, NULL AS currency, 0 AS won_value",
+    );
+    leads_where(&mut sql, filters);
+    sql.within("l.created_at", &filters.period).push(" AND l.owner_id IS NOT NULL");
+    sql.push(
+        " UNION ALL SELECT l.owner_id, 0, CASE WHEN l.status = 'won' THEN 1 ELSE 0 END, \
+                CASE WHEN l.status = 'lost' THEN 1 ELSE 0 END, \
+                CASE WHEN l.status = 'won' THEN l.currency END, \
+                CASE WHEN l.status = 'won' THEN COALESCE(l.expected_value_minor, 0) ELSE 0 END",
+    );
+    leads_where(&mut sql, filters);
+    sql.push(" AND l.status IN ('won', 'lost') AND l.owner_id IS NOT NULL").within("l.closed_at", &filters.period);
+    sql.push(") x JOIN users u ON u.id = x.owner_id GROUP BY u.id, u.name, x.currency");
+    sql.load(conn)
+}
+
+/// Per owner and won currency, from the kept daily counts; a group whose
+/// counts net to nothing (every lead moved away) is no row, as with the
+/// leads.
+fn kept_reps(conn: &mut Conn, filters: &Filters) -> Result<Vec<RepRow>> {
+    let mut sql = Sql::new(conn);
+    let won = "c.basis = 'closed' AND c.status = 'won'";
+    sql.push(&format!(
+        "SELECT u.id AS user_id, u.name AS name, \
+                CAST(SUM(CASE WHEN c.basis = 'created' THEN c.leads ELSE 0 END) AS BIGINT) AS created, \
+                CAST(SUM(CASE WHEN {won} THEN c.leads ELSE 0 END) AS BIGINT) AS won, \
+                CAST(SUM(CASE WHEN c.basis = 'closed' AND c.status = 'lost' THEN c.leads ELSE 0 END) AS BIGINT) AS lost, \
+                CASE WHEN {won} AND c.currency <> '' THEN c.currency END AS currency, \
+                CAST(SUM(CASE WHEN {won} THEN c.value_minor ELSE 0 END) AS BIGINT) AS won_value_minor \
+         FROM lead_daily_counts c JOIN users u ON u.id = c.owner_id WHERE 1 = 1"
+    ));
+    sql.within_days("c.day", &filters.period);
+    kept_filters(&mut sql, filters);
+    sql.push(&format!(
+        " GROUP BY u.id, u.name, CASE WHEN {won} AND c.currency <> '' THEN c.currency END HAVING SUM(c.leads) <> 0"
+    ));
+    sql.load(conn)
 }

@@ -7,7 +7,7 @@ use rapport_core::Result;
 use rapport_core::db::Conn;
 use rust_decimal::Decimal;
 
-use crate::assemble::{self, Assembly, Bucketed};
+use crate::assemble::{self, Additive, Assembly, Bucketed};
 use crate::filters::Filters;
 use crate::report::{BreakdownRow, Measure, Report, Unit};
 use crate::sql::{CountRow, Sql, StatsRow, count_if, stats_over};
@@ -94,7 +94,19 @@ impl Bucketed for SlaRow {
     }
 }
 
-#[derive(Debug, QueryableByName)]
+impl Additive for SlaRow {
+    fn add(&mut self, other: &Self) {
+        self.n += other.n;
+        self.resolution_met += other.resolution_met;
+        self.response_met += other.response_met;
+    }
+
+    fn rekeyed(&self, bucket: String) -> Self {
+        SlaRow { bucket, ..self.clone() }
+    }
+}
+
+#[derive(Debug, Clone, QueryableByName)]
 struct SlaRow {
     #[diesel(sql_type = Text)]
     bucket: String,
@@ -109,19 +121,20 @@ struct SlaRow {
 /// Tickets under an SLA resolved in the period: the share resolved, and
 /// the share first answered, without breaching the target.
 pub(crate) fn sla_compliance(conn: &mut Conn, filters: &Filters) -> Result<Report> {
-    let rows = |conn: &mut Conn, group_by: Option<GroupBy>| -> Result<Vec<SlaRow>> {
-        let mut sql = Sql::new(conn);
-        let bucket = sql.bucket("t.resolved_at", filters, group_by);
-        sql.push(&format!(
-            "SELECT {bucket} AS bucket, COUNT(*) AS n, {} AS resolution_met, {} AS response_met \
-             FROM tickets t JOIN ticket_slas s ON s.ticket_id = t.id WHERE t.resolved_at IS NOT NULL",
-            count_if("NOT s.resolution_breached"),
-            count_if("NOT s.response_breached")
-        ));
-        ticket_filters(&mut sql, filters, "t.assignee_id");
-        sql.within("t.resolved_at", &filters.period).push(" GROUP BY 1");
-        sql.load(conn)
-    };
+    let mut sql = Sql::new(conn);
+    let day = sql.local_day("t.resolved_at", filters);
+    sql.open_per_day(
+        &day,
+        &[
+            ("n", "COUNT(*)"),
+            ("resolution_met", &count_if("NOT s.resolution_breached")),
+            ("response_met", &count_if("NOT s.response_breached")),
+        ],
+    );
+    sql.push(" FROM tickets t JOIN ticket_slas s ON s.ticket_id = t.id WHERE t.resolved_at IS NOT NULL");
+    ticket_filters(&mut sql, filters, "t.assignee_id");
+    sql.within("t.resolved_at", &filters.period).close_per_day();
+    let days: Vec<SlaRow> = sql.load(conn)?;
     let measures = |row: Option<&SlaRow>| {
         let (n, resolution, response) = row.map_or((0, 0, 0), |r| (r.n, r.resolution_met, r.response_met));
         vec![
@@ -135,7 +148,7 @@ pub(crate) fn sla_compliance(conn: &mut Conn, filters: &Filters) -> Result<Repor
         filters,
         filters.export_link("tickets", "resolved"),
     );
-    a.measure_by_bucket(conn, rows, measures)?;
+    a.measure_by_day(&days, measures);
     Ok(a.finish())
 }
 
@@ -166,14 +179,13 @@ pub(crate) fn backlog(conn: &mut Conn, filters: &Filters) -> Result<Report> {
     ticket_filters(&mut sql, filters, "t.assignee_id");
     sql.push(" GROUP BY t.status");
     let statuses: Vec<StatusCount> = sql.load(conn)?;
-    let flows = |conn: &mut Conn, group_by: Option<GroupBy>, column: &str| -> Result<Vec<CountRow>> {
+    let flows = |conn: &mut Conn, column: &str| -> Result<Vec<CountRow>> {
         let mut sql = Sql::new(conn);
-        let bucket = sql.bucket(&format!("t.{column}"), filters, group_by);
-        sql.push(&format!(
-            "SELECT {bucket} AS bucket, COUNT(*) AS n, COUNT(*) AS hits FROM tickets t WHERE t.{column} IS NOT NULL"
-        ));
+        let day = sql.local_day(&format!("t.{column}"), filters);
+        sql.open_per_day(&day, &[("n", "COUNT(*)"), ("hits", "COUNT(*)")]);
+        sql.push(&format!(" FROM tickets t WHERE t.{column} IS NOT NULL"));
         ticket_filters(&mut sql, filters, "t.assignee_id");
-        sql.within(&format!("t.{column}"), &filters.period).push(" GROUP BY 1");
+        sql.within(&format!("t.{column}"), &filters.period).close_per_day();
         sql.load(conn)
     };
     let flow_measures = |logged: Option<&CountRow>, resolved: Option<&CountRow>| {
@@ -191,12 +203,11 @@ pub(crate) fn backlog(conn: &mut Conn, filters: &Filters) -> Result<Report> {
     let unresolved: i64 = statuses.iter().map(|s| s.n).sum();
     let breached: i64 = statuses.iter().map(|s| s.breached).sum();
     a.measures = vec![Measure::count("unresolved", unresolved), Measure::count("breached", breached)];
-    a.measures
-        .extend(flow_measures(flows(conn, None, "created_at")?.first(), flows(conn, None, "resolved_at")?.first()));
+    let logged = assemble::fold_days(&flows(conn, "created_at")?, filters.group_by);
+    let resolved = assemble::fold_days(&flows(conn, "resolved_at")?, filters.group_by);
+    a.measures.extend(flow_measures(logged.total.as_ref(), resolved.total.as_ref()));
     if let Some(g) = filters.group_by {
-        let logged = assemble::keyed(flows(conn, Some(g), "created_at")?, |r| &r.bucket);
-        let resolved = assemble::keyed(flows(conn, Some(g), "resolved_at")?, |r| &r.bucket);
-        a.series(g, |key| flow_measures(logged.get(key), resolved.get(key)));
+        a.series(g, |key| flow_measures(logged.buckets.get(key), resolved.buckets.get(key)));
     }
     for status in ["new", "open", "pending"] {
         let row = statuses.iter().find(|s| s.status == status);
@@ -217,21 +228,20 @@ pub(crate) fn backlog(conn: &mut Conn, filters: &Filters) -> Result<Report> {
 /// the period (each resolution counts, so a ticket resolved twice counts
 /// twice).
 pub(crate) fn reopen_rate(conn: &mut Conn, filters: &Filters) -> Result<Report> {
-    let counts = |conn: &mut Conn, group_by: Option<GroupBy>| {
-        let mut sql = Sql::new(conn);
-        let bucket = sql.bucket("h.changed_at", filters, group_by);
-        sql.push(&format!(
-            "SELECT {bucket} AS bucket, COUNT(*) AS n, {} AS hits \
-             FROM ticket_status_history h JOIN tickets t ON t.id = h.ticket_id WHERE h.to_status = 'resolved'",
-            count_if(
-                "EXISTS (SELECT 1 FROM ticket_status_history r WHERE r.ticket_id = h.ticket_id \
-                 AND r.from_status IN ('resolved', 'closed') AND r.to_status = 'open' AND r.changed_at > h.changed_at)"
-            )
-        ));
-        ticket_filters(&mut sql, filters, "t.assignee_id");
-        sql.within("h.changed_at", &filters.period).push(" GROUP BY 1");
-        sql.load(conn)
-    };
+    // A resolution was undone when the ticket's last reopen came after it.
+    let mut sql = Sql::new(conn);
+    let day = sql.local_day("h.changed_at", filters);
+    sql.open_per_day(&day, &[("n", "COUNT(*)"), ("hits", &count_if("r.last_reopen > h.changed_at"))]);
+    sql.push(
+        " FROM ticket_status_history h JOIN tickets t ON t.id = h.ticket_id \
+          LEFT JOIN (SELECT ticket_id, MAX(changed_at) AS last_reopen FROM ticket_status_history \
+                     WHERE to_status = 'open' AND from_status IN ('resolved', 'closed') GROUP BY ticket_id) r \
+            ON r.ticket_id = h.ticket_id \
+          WHERE h.to_status = 'resolved'",
+    );
+    ticket_filters(&mut sql, filters, "t.assignee_id");
+    sql.within("h.changed_at", &filters.period).close_per_day();
+    let days: Vec<CountRow> = sql.load(conn)?;
     let measures = |row: Option<&CountRow>| {
         let (n, reopened) = row.map_or((0, 0), |r| (r.n, r.hits));
         vec![
@@ -246,47 +256,34 @@ pub(crate) fn reopen_rate(conn: &mut Conn, filters: &Filters) -> Result<Report> 
         filters,
         filters.export_link("tickets", "resolved"),
     );
-    a.measure_by_bucket(conn, counts, measures)?;
+    a.measure_by_day(&days, measures);
     Ok(a.finish())
-}
-
-#[derive(Debug, QueryableByName)]
-struct RatingCount {
-    #[diesel(sql_type = BigInt)]
-    rating: i64,
-    #[diesel(sql_type = BigInt)]
-    n: i64,
 }
 
 /// Satisfied responses (4 or 5) ÷ responses received in the period, and
 /// the response rate of the surveys sent in it.
 pub(crate) fn csat(conn: &mut Conn, filters: &Filters) -> Result<Report> {
-    let answered = |conn: &mut Conn, group_by: Option<GroupBy>| {
-        let mut sql = Sql::new(conn);
-        let bucket = sql.bucket("c.responded_at", filters, group_by);
-        sql.push(&format!(
-            "SELECT {bucket} AS bucket, COUNT(*) AS n, {} AS hits \
-             FROM csat_surveys c JOIN tickets t ON t.id = c.ticket_id WHERE c.rating IS NOT NULL",
-            count_if("c.rating >= 4")
-        ));
-        ticket_filters(&mut sql, filters, "t.assignee_id");
-        sql.within("c.responded_at", &filters.period).push(" GROUP BY 1");
-        sql.load(conn)
-    };
-    let sent = |conn: &mut Conn, group_by: Option<GroupBy>| -> Result<Vec<CountRow>> {
-        let mut sql = Sql::new(conn);
-        let bucket = sql.bucket("c.sent_at", filters, group_by);
-        sql.push(&format!(
-            "SELECT {bucket} AS bucket, COUNT(*) AS n, {} AS hits \
-             FROM csat_surveys c JOIN tickets t ON t.id = c.ticket_id WHERE 1 = 1",
-            count_if("c.rating IS NOT NULL")
-        ));
-        ticket_filters(&mut sql, filters, "t.assignee_id");
-        sql.within("c.sent_at", &filters.period).push(" GROUP BY 1");
-        sql.load(conn)
-    };
-    let measures = |answered: Option<&CountRow>, sent: Option<&CountRow>| {
-        let (responses, satisfied) = answered.map_or((0, 0), |r| (r.n, r.hits));
+    // Answers per local day and rating: the rate, its series and the
+    // rating breakdown from one statement.
+    let mut sql = Sql::new(conn);
+    let day = sql.local_day("c.responded_at", filters);
+    let ratings: Vec<(String, String)> =
+        (1..=5).map(|r| (format!("r{r}"), count_if(&format!("c.rating = {r}")))).collect();
+    let columns: Vec<(&str, &str)> = ratings.iter().map(|(alias, expr)| (alias.as_str(), expr.as_str())).collect();
+    sql.open_per_day(&day, &columns);
+    sql.push(" FROM csat_surveys c JOIN tickets t ON t.id = c.ticket_id WHERE c.rating IS NOT NULL");
+    ticket_filters(&mut sql, filters, "t.assignee_id");
+    sql.within("c.responded_at", &filters.period).close_per_day();
+    let answered = assemble::fold_days(&sql.load::<RatingsRow>(conn)?, filters.group_by);
+    let mut sql = Sql::new(conn);
+    let day = sql.local_day("c.sent_at", filters);
+    sql.open_per_day(&day, &[("n", "COUNT(*)"), ("hits", &count_if("c.rating IS NOT NULL"))]);
+    sql.push(" FROM csat_surveys c JOIN tickets t ON t.id = c.ticket_id WHERE 1 = 1");
+    ticket_filters(&mut sql, filters, "t.assignee_id");
+    sql.within("c.sent_at", &filters.period).close_per_day();
+    let sent = assemble::fold_days(&sql.load::<CountRow>(conn)?, filters.group_by);
+    let measures = |answered: Option<&RatingsRow>, sent: Option<&CountRow>| {
+        let (responses, satisfied) = answered.map_or((0, 0), |r| (r.responses(), r.r4 + r.r5));
         let (surveys, responded) = sent.map_or((0, 0), |r| (r.n, r.hits));
         vec![
             Measure::count("responses", responses),
@@ -300,54 +297,82 @@ pub(crate) fn csat(conn: &mut Conn, filters: &Filters) -> Result<Report> {
         filters,
         filters.export_link("csat-responses", "responded"),
     );
-    a.measures = measures(answered(conn, None)?.first(), sent(conn, None)?.first());
+    a.measures = measures(answered.total.as_ref(), sent.total.as_ref());
     if let Some(g) = filters.group_by {
-        let by_answered = assemble::keyed(answered(conn, Some(g))?, |r| &r.bucket);
-        let by_sent = assemble::keyed(sent(conn, Some(g))?, |r| &r.bucket);
-        a.series(g, |key| measures(by_answered.get(key), by_sent.get(key)));
+        a.series(g, |key| measures(answered.buckets.get(key), sent.buckets.get(key)));
     }
-    let mut sql = Sql::new(conn);
-    sql.push(
-        "SELECT CAST(c.rating AS BIGINT) AS rating, COUNT(*) AS n FROM csat_surveys c JOIN tickets t ON t.id = c.ticket_id \
-         WHERE c.rating IS NOT NULL",
-    );
-    ticket_filters(&mut sql, filters, "t.assignee_id");
-    sql.within("c.responded_at", &filters.period).push(" GROUP BY c.rating");
-    let ratings: Vec<RatingCount> = sql.load(conn)?;
-    let responses: i64 = ratings.iter().map(|r| r.n).sum();
-    for rating in 1..=5 {
-        let n = ratings.iter().find(|r| r.rating == rating).map_or(0, |r| r.n);
+    let total = answered.total.unwrap_or_default();
+    for (rating, n) in [(1, total.r1), (2, total.r2), (3, total.r3), (4, total.r4), (5, total.r5)] {
         a.breakdown.push(BreakdownRow {
             dimension: "rating".into(),
             key: rating.to_string(),
             label: format!("{rating} of 5"),
-            measures: vec![Measure::count("responses", n), Measure::rate("share", n, responses, NO_RESPONSES)],
+            measures: vec![Measure::count("responses", n), Measure::rate("share", n, total.responses(), NO_RESPONSES)],
         });
     }
     Ok(a.finish())
 }
 
+/// CSAT answers per rating (1 to 5).
+#[derive(Debug, Clone, Default, QueryableByName)]
+struct RatingsRow {
+    #[diesel(sql_type = Text)]
+    bucket: String,
+    #[diesel(sql_type = BigInt)]
+    r1: i64,
+    #[diesel(sql_type = BigInt)]
+    r2: i64,
+    #[diesel(sql_type = BigInt)]
+    r3: i64,
+    #[diesel(sql_type = BigInt)]
+    r4: i64,
+    #[diesel(sql_type = BigInt)]
+    r5: i64,
+}
+
+impl RatingsRow {
+    fn responses(&self) -> i64 {
+        self.r1 + self.r2 + self.r3 + self.r4 + self.r5
+    }
+}
+
+impl Bucketed for RatingsRow {
+    fn bucket(&self) -> &String {
+        &self.bucket
+    }
+}
+
+impl Additive for RatingsRow {
+    fn add(&mut self, other: &Self) {
+        self.r1 += other.r1;
+        self.r2 += other.r2;
+        self.r3 += other.r3;
+        self.r4 += other.r4;
+        self.r5 += other.r5;
+    }
+
+    fn rekeyed(&self, bucket: String) -> Self {
+        RatingsRow { bucket, ..self.clone() }
+    }
+}
+
 /// Tickets resolved in the period flagged resolved at first contact ÷
 /// tickets resolved in the period.
 pub(crate) fn fcr(conn: &mut Conn, filters: &Filters) -> Result<Report> {
-    let counts = |conn: &mut Conn, group_by: Option<GroupBy>| {
-        let mut sql = Sql::new(conn);
-        let bucket = sql.bucket("t.resolved_at", filters, group_by);
-        sql.push(&format!(
-            "SELECT {bucket} AS bucket, COUNT(*) AS n, {} AS hits FROM tickets t WHERE t.resolved_at IS NOT NULL",
-            count_if("t.first_contact_resolution")
-        ));
-        ticket_filters(&mut sql, filters, "t.assignee_id");
-        sql.within("t.resolved_at", &filters.period).push(" GROUP BY 1");
-        sql.load(conn)
-    };
+    let mut sql = Sql::new(conn);
+    let day = sql.local_day("t.resolved_at", filters);
+    sql.open_per_day(&day, &[("n", "COUNT(*)"), ("hits", &count_if("t.first_contact_resolution"))]);
+    sql.push(" FROM tickets t WHERE t.resolved_at IS NOT NULL");
+    ticket_filters(&mut sql, filters, "t.assignee_id");
+    sql.within("t.resolved_at", &filters.period).close_per_day();
+    let days: Vec<CountRow> = sql.load(conn)?;
     let measures = |row: Option<&CountRow>| {
         let (n, first) = row.map_or((0, 0), |r| (r.n, r.hits));
         vec![Measure::count("resolved", n), Measure::rate("rate", first, n, NO_RESOLVED)]
     };
     let mut a =
         Assembly::new(Kpi::Fcr, "First-contact resolution", filters, filters.export_link("tickets", "resolved"));
-    a.measure_by_bucket(conn, counts, measures)?;
+    a.measure_by_day(&days, measures);
     Ok(a.finish())
 }
 

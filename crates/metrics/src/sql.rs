@@ -143,6 +143,67 @@ impl Sql {
         }
     }
 
+    /// The local day (company time zone) instant column `column` falls on,
+    /// as a `DATE` (PostgreSQL) or `YYYY-MM-DD` text (SQLite), for
+    /// statements that count per day and let [`crate::assemble::fold_days`]
+    /// make the total and the buckets: one pass over the rows for both.
+    pub fn local_day(&self, column: &str, filters: &Filters) -> String {
+        let offsets = filters.period.offsets();
+        let stamp = |at: &NaiveDateTime| at.format("%Y-%m-%d %H:%M:%S").to_string();
+        match self.backend {
+            Backend::Sqlite => {
+                format!("date({column}, {})", piecewise(column, &offsets, &stamp, |o| format!("'{o:+} seconds'")))
+            }
+            Backend::Postgres => {
+                let shift = piecewise(column, &offsets, &stamp, |o| o.to_string());
+                format!("CAST({column} + ({shift}) * INTERVAL '1 second' AS DATE)")
+            }
+        }
+    }
+
+    /// A day as [`Sql::local_day`] or a `DATE` column gives it, as the
+    /// `YYYY-MM-DD` key the assembly reads.
+    pub fn day_key(&self, day: &str) -> String {
+        match self.backend {
+            Backend::Sqlite => format!("CAST({day} AS TEXT)"),
+            Backend::Postgres => format!("to_char({day}, 'YYYY-MM-DD')"),
+        }
+    }
+
+    /// Opens a count per local day: `SELECT <key> AS bucket, <aliases>
+    /// FROM (SELECT <day> AS d, <expr> AS <alias>…`; the caller adds the
+    /// FROM and WHERE, then [`Sql::close_per_day`].
+    pub fn open_per_day(&mut self, day: &str, columns: &[(&str, &str)]) -> &mut Sql {
+        let outer: Vec<String> = columns.iter().map(|(alias, _)| format!("x.{alias} AS {alias}")).collect();
+        let inner: Vec<String> = columns.iter().map(|(alias, expr)| format!("{expr} AS {alias}")).collect();
+        let key = self.day_key("x.d");
+        self.push(&format!(
+            "SELECT {key} AS bucket, {} FROM (SELECT {day} AS d, {}",
+            outer.join(", "),
+            inner.join(", ")
+        ))
+    }
+
+    /// Closes what [`Sql::open_per_day`] opened.
+    pub fn close_per_day(&mut self) -> &mut Sql {
+        self.push(" GROUP BY 1) x")
+    }
+
+    /// Runs the statement for its effect, returning the rows it touched.
+    pub fn execute(&self, conn: &mut Conn) -> Result<usize> {
+        let n = match conn {
+            Conn::Postgres(c) => bind_all::<Pg>(sql_query(self.text.clone()).into_boxed(), &self.binds).execute(c),
+            Conn::Sqlite(c) => bind_all::<Sqlite>(sql_query(self.text.clone()).into_boxed(), &self.binds).execute(c),
+        }?;
+        Ok(n)
+    }
+
+    /// `AND <column> >= from AND <column> <= to` over a local-day column.
+    pub fn within_days(&mut self, column: &str, period: &Period) -> &mut Sql {
+        self.push(&format!(" AND {column} >= ")).date(period.from);
+        self.push(&format!(" AND {column} <= ")).date(period.to)
+    }
+
     /// Runs the statement, loading rows of `R`.
     pub fn load<R>(&self, conn: &mut Conn) -> Result<Vec<R>>
     where

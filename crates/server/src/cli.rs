@@ -243,6 +243,13 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         if measured > 0 {
             tracing::info!(tickets = measured, "ticket business times backfilled");
         }
+        // The metrics' kept counts measure days in the company time zone;
+        // rebuilt when the zone changed since they were kept.
+        if rapport_metrics::rollups::prepare(&mut conn, args.company_time_zone)
+            .map_err(|e| format!("metric counts: {e}"))?
+        {
+            tracing::info!(time_zone = %args.company_time_zone, "metric counts rebuilt for the time zone");
+        }
     }
     let secret = signing_secret(args.jwt_secret.as_deref(), &url)?;
     let keys = TokenKeys::new(

@@ -70,7 +70,8 @@ pub struct ServeArgs {
     #[arg(long, env = "RAPPORT_TRUST_PROXY")]
     pub trust_proxy: bool,
     /// The company's IANA time zone: where a day starts for the follow-up
-    /// lists (overdue, due today, upcoming).
+    /// lists (overdue, due today, upcoming) and the metrics (a change
+    /// rebuilds the metrics' kept counts at start-up).
     #[arg(long, env = "RAPPORT_COMPANY_TIME_ZONE", default_value = "Africa/Lagos")]
     pub company_time_zone: chrono_tz::Tz,
     /// Load the demo data (idempotent) before serving.

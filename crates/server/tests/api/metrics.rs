@@ -637,3 +637,144 @@ async fn days_follow_a_daylight_saving_change_in_the_company_time_zone() {
         .collect();
     assert_eq!(per_day, [json!(1), json!(2), json!(1)]);
 }
+
+/// POST /leads/{id}/move at `version`, which must succeed; the new version.
+async fn move_to(app: &TestApp, id: &str, version: i64, body: Value) -> i64 {
+    let req = TestRequest::post()
+        .uri(&format!("/api/v1/leads/{id}/move"))
+        .insert_header(("if-match", format!("\"{version}\"")))
+        .set_json(body);
+    let reply = app.call(req).await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    reply.body["version"].as_i64().expect("version")
+}
+
+#[actix_web::test]
+async fn the_kept_counts_equal_the_recount_after_every_kind_of_lead_and_contact_write() {
+    let app = TestApp::new().await;
+    let s = sales_fixture(&app).await;
+    let price = lost_reason_id(&app);
+    // Through the API: created (today), won, lost, reopened, moved back,
+    // reassigned, revalued, archived.
+    let mut ids = Vec::new();
+    for (n, owner) in [&s.rep_a.0, &s.rep_b.0, &s.rep_a.0, &s.rep_b.0, &s.rep_a.0].into_iter().enumerate() {
+        let body = json!({
+            "prospect_name": format!("Prospect {n}"), "prospect_email": format!("p{n}@example.com"),
+            "source": "phone", "division_id": s.motors,
+            "pipeline_id": s.p.id, "owner_id": owner,
+            "expected_value": {"amount": "1000.00", "currency": "NGN"}
+        });
+        let created = app.post("/api/v1/leads", body).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+        ids.push(created.id());
+    }
+    let v = move_to(&app, &ids[0], 1, json!({"to_stage_id": s.p.won})).await;
+    assert!(v > 1);
+    move_to(&app, &ids[1], 1, json!({"to_stage_id": s.p.lost, "lost_reason_id": price})).await;
+    let v = move_to(&app, &ids[2], 1, json!({"to_stage_id": s.p.won})).await;
+    move_to(&app, &ids[2], v, json!({"to_stage_id": s.p.qualified})).await;
+    let v = move_to(&app, &ids[3], 1, json!({"to_stage_id": s.p.qualified})).await;
+    move_to(&app, &ids[3], v, json!({"to_stage_id": s.p.new})).await;
+    let reassigned = app.patch(&format!("/api/v1/leads/{}", ids[4]), Some(1), json!({"owner_id": s.rep_b.0})).await;
+    assert_eq!(reassigned.status, StatusCode::OK, "{:?}", reassigned.body);
+    let revalued = app
+        .patch(
+            &format!("/api/v1/leads/{}", ids[0]),
+            Some(v_of(&app, &ids[0]).await),
+            json!({"expected_value": {"amount": "2500.00", "currency": "NGN"}}),
+        )
+        .await;
+    assert_eq!(revalued.status, StatusCode::OK, "{:?}", revalued.body);
+    assert_eq!(app.delete(&format!("/api/v1/leads/{}", ids[1])).await.status, StatusCode::NO_CONTENT);
+    // Follow-ups: set in the past (one met by a contact on its due day, one
+    // missed, one postponed on its day), a contact moved late, a contact
+    // removed.
+    let follow_up = |id: &str, version: i64, due: &str| {
+        let (app, id, due) = (&app, id.to_owned(), due.to_owned());
+        async move {
+            let reply =
+                app.patch(&format!("/api/v1/leads/{id}"), Some(version), json!({"next_follow_up_at": due})).await;
+            assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+        }
+    };
+    follow_up(&ids[3], v_of(&app, &ids[3]).await, "2026-01-10T09:00:00Z").await;
+    follow_up(&ids[2], v_of(&app, &ids[2]).await, "2026-01-12T09:00:00Z").await;
+    follow_up(&ids[4], v_of(&app, &ids[4]).await, "2026-01-14T09:00:00Z").await;
+    exec(&app, &["UPDATE lead_follow_ups SET scheduled_at = '2026-01-01 09:00:00' WHERE closed_at IS NULL".to_owned()]);
+    let contact = |lead: &str, at: &str| {
+        json!({"channel": "call", "direction": "outbound", "division_id": s.motors, "lead_id": lead,
+               "subject": "Call", "occurred_at": at})
+    };
+    // 23:30 Lagos on the due day: in time.
+    let met = app.post("/api/v1/interactions", contact(&ids[3], "2026-01-10T22:30:00Z")).await;
+    assert_eq!(met.status, StatusCode::CREATED, "{:?}", met.body);
+    let moved = app.post("/api/v1/interactions", contact(&ids[2], "2026-01-11T09:00:00Z")).await;
+    let late = app
+        .patch(&format!("/api/v1/interactions/{}", moved.id()), Some(1), json!({"occurred_at": "2026-01-13T09:00:00Z"}))
+        .await;
+    assert_eq!(late.status, StatusCode::OK, "{:?}", late.body);
+    let removed = app.post("/api/v1/interactions", contact(&ids[4], "2026-01-13T09:00:00Z")).await;
+    exec(&app, &[format!("DELETE FROM interactions WHERE id = '{}'", removed.id())]);
+    // Straight in SQL: a creation moved across Lagos midnight, a close
+    // moved to another day, a lead deleted outright.
+    exec(
+        &app,
+        &[
+            format!("UPDATE leads SET created_at = '2026-01-31 23:00:00' WHERE id = '{}'", ids[3]),
+            format!("UPDATE leads SET closed_at = '2026-01-16 22:59:59' WHERE status = 'won' AND id <> '{}'", ids[0]),
+            format!("DELETE FROM lead_follow_ups WHERE lead_id = '{}'", ids[4]),
+            format!("DELETE FROM lead_stage_history WHERE lead_id = '{}'", ids[4]),
+            format!("DELETE FROM leads WHERE id = '{}'", ids[4]),
+        ],
+    );
+    let differences = {
+        let mut conn = app.db().read().expect("conn");
+        rapport_metrics::rollups::differences(&mut conn).expect("check")
+    };
+    assert_eq!(differences, 0, "kept counts equal the recount from the leads");
+    // The company's zone changes, and back: each start rebuilds the counts.
+    {
+        use rapport_metrics::rollups::{differences, prepare};
+        let mut conn = app.db().write().expect("conn");
+        assert!(prepare(&mut conn, chrono_tz::Europe::London).expect("rebuilt for London"));
+        assert_eq!(differences(&mut conn).expect("check"), 0);
+        assert!(!prepare(&mut conn, chrono_tz::Europe::London).expect("kept"), "nothing to do the second time");
+        assert!(prepare(&mut conn, chrono_tz::Africa::Lagos).expect("rebuilt for Lagos"));
+        assert_eq!(differences(&mut conn).expect("check"), 0);
+    }
+
+    // And the reports read from them say what the leads say.
+    let today = chrono::Utc::now().date_naive();
+    let queries = [
+        JANUARY.to_owned(),
+        format!("from=2025-12-01&to={today}&group_by=week"),
+        format!("from=2025-12-01&to={today}&group_by=day&user_id={}", s.rep_a.0),
+        format!("from=2026-01-01&to={today}&group_by=month&division_id={}", s.motors),
+    ];
+    let mut kept = Vec::new();
+    for query in &queries {
+        for kpi in ["conversion", "leaderboard", "follow_up_compliance"] {
+            kept.push(report(&app, kpi, query).await);
+        }
+    }
+    assert_eq!(value(&kept[0]["measures"], "cohort_rate"), "40", "January as the fixture test says");
+    let follow_ups = &kept[2]["measures"];
+    // Due in January: the two set there, and the two the contacts moved
+    // the cadence to (each contact sets the next one from its own instant);
+    // met: the one called at 23:30 Lagos on its due day.
+    assert_eq!((value(follow_ups, "due"), value(follow_ups, "met")), (json!("4"), json!("1")), "{follow_ups}");
+    // Counts kept for another zone are not read: the reports sum the leads.
+    exec(&app, &["UPDATE metric_settings SET time_zone = 'Etc/Unknown'".to_owned()]);
+    let mut summed = Vec::new();
+    for query in &queries {
+        for kpi in ["conversion", "leaderboard", "follow_up_compliance"] {
+            summed.push(report(&app, kpi, query).await);
+        }
+    }
+    assert_eq!(kept, summed);
+}
+
+/// The lead's current version.
+async fn v_of(app: &TestApp, id: &str) -> i64 {
+    app.get(&format!("/api/v1/leads/{id}")).await.body["version"].as_i64().expect("version")
+}

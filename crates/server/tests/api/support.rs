@@ -88,6 +88,10 @@ impl TestApp {
         let url = DatabaseUrl::parse(&url).expect("valid url");
         let db = Db::open(&url, &PoolOptions { max_connections: 4, ..PoolOptions::default() }).expect("open db");
         db.migrate().expect("migrate");
+        {
+            let mut conn = db.write().expect("write connection");
+            rapport_metrics::rollups::prepare(&mut conn, config.company_time_zone).expect("metric counts");
+        }
         let keys =
             TokenKeys::new(TEST_SECRET, chrono::Duration::minutes(15), chrono::Duration::days(30)).expect("keys");
         let state = AppState::new(db, config, keys);

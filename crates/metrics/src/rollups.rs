@@ -1,0 +1,176 @@
+//! Counts the database keeps for the reports, so that a year of a million
+//! leads is a few thousand rows to sum (`docs/decisions/0008-metric-rollups.md`).
+//!
+//! Triggers keep `lead_daily_counts` in the transaction of every lead write
+//! (migration `000021`), keyed by local day of the company time zone.
+//! SQLite has no time zones, so the zone's days are a table,
+//! `metric_local_days`, written for the zone `metric_settings` names:
+//! [`prepare`] rewrites it, and rebuilds the counts, when the server starts
+//! with another zone. A report reads the counts only when they are kept for
+//! its own zone and its period lies inside the table ([`counts_apply`]);
+//! otherwise it sums the rows themselves, the reference the counts must
+//! equal ([`differences`] checks that they do).
+
+use chrono::{Days, NaiveDate};
+use chrono_tz::Tz;
+use diesel::sql_types::{BigInt, Text};
+use diesel::{Connection as _, QueryableByName};
+use rapport_core::db::{Backend, Conn};
+use rapport_core::{Error, Result, time};
+
+use crate::period::Period;
+use crate::sql::Sql;
+
+/// The first local day of `metric_local_days`; earlier instants count on it.
+const FIRST_DAY: NaiveDate = NaiveDate::from_ymd_opt(1990, 1, 1).expect("a valid date");
+/// The last local day of `metric_local_days`; later instants count on it.
+const LAST_DAY: NaiveDate = NaiveDate::from_ymd_opt(2199, 12, 31).expect("a valid date");
+/// Days written per statement.
+const DAYS_PER_STATEMENT: usize = 2_000;
+
+/// The key and measures of `lead_daily_counts`, for the rebuild and the check.
+const LEAD_KEY: &str = "basis, day, division_id, branch_id, owner_id, status, currency";
+/// The key of `lead_follow_up_counts`.
+const FOLLOW_UP_KEY: &str = "day, division_id, branch_id, owner_id";
+
+#[derive(QueryableByName)]
+struct ZoneRow {
+    #[diesel(sql_type = Text)]
+    time_zone: String,
+}
+
+#[derive(QueryableByName)]
+struct CountOnly {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// The zone the kept counts are measured in.
+fn kept_zone(conn: &mut Conn) -> Result<Option<String>> {
+    let rows: Vec<ZoneRow> = Sql::new(conn).push("SELECT time_zone FROM metric_settings WHERE id = 1").load(conn)?;
+    Ok(rows.into_iter().next().map(|r| r.time_zone))
+}
+
+/// Makes the kept counts measure days in `tz`: when they were kept for
+/// another zone, rewrites the local days and rebuilds every count from the
+/// rows, in one transaction. Returns whether it rebuilt. Run at start-up,
+/// before the server takes requests (a rebuild reads every lead).
+pub fn prepare(conn: &mut Conn, tz: Tz) -> Result<bool> {
+    if kept_zone(conn)?.as_deref() == Some(tz.name()) {
+        return Ok(false);
+    }
+    conn.transaction(|conn| {
+        Sql::new(conn).push("DELETE FROM metric_local_days").execute(conn)?;
+        let days: Vec<NaiveDate> = FIRST_DAY.iter_days().take_while(|d| *d <= LAST_DAY).collect();
+        for chunk in days.chunks(DAYS_PER_STATEMENT) {
+            // Dates and instants this function computed: no user text.
+            let values: Vec<String> = chunk
+                .iter()
+                .map(|day| format!("('{day}', '{}')", time::local_midnight(tz, *day).format("%Y-%m-%d %H:%M:%S")))
+                .collect();
+            let statement = format!("INSERT INTO metric_local_days (day, starts_at) VALUES {}", values.join(", "));
+            Sql::new(conn).push(&statement).execute(conn)?;
+        }
+        rebuild_counts(conn)?;
+        Sql::new(conn)
+            .push("UPDATE metric_settings SET time_zone = ")
+            .text(tz.name())
+            .push(" WHERE id = 1")
+            .execute(conn)?;
+        Ok::<_, Error>(())
+    })?;
+    Ok(true)
+}
+
+/// Recomputes the kept counts from the rows. The follow-ups' `met_at`
+/// compares local days, so it is recomputed first.
+fn rebuild_counts(conn: &mut Conn) -> Result<()> {
+    let mut sql = Sql::new(conn);
+    let met_at = met_at_of_f(sql.backend());
+    sql.push(&format!("UPDATE lead_follow_ups AS f SET met_at = {met_at}")).execute(conn)?;
+    for statement in [
+        "DELETE FROM lead_daily_counts".to_owned(),
+        format!(
+            "INSERT INTO lead_daily_counts \
+             SELECT {LEAD_KEY}, 0, SUM(leads), SUM(cycle_seconds), SUM(value_minor) \
+             FROM lead_daily_contributions GROUP BY {LEAD_KEY}"
+        ),
+        "DELETE FROM lead_follow_up_counts".to_owned(),
+        format!(
+            "INSERT INTO lead_follow_up_counts SELECT {FOLLOW_UP_KEY}, 0, SUM(due), SUM(met) \
+             FROM lead_follow_up_contributions GROUP BY {FOLLOW_UP_KEY}"
+        ),
+    ] {
+        Sql::new(conn).push(&statement).execute(conn)?;
+    }
+    Ok(())
+}
+
+/// How many kept values differ from their recomputation from the rows: 0
+/// when the triggers kept them right. Counts keys of `lead_daily_counts`
+/// and `lead_follow_up_counts` that are wrong or missing, and follow-ups
+/// whose lead attributes or `met_at` differ from their lead's and its
+/// contacts'. An operator's check, and the tests' proof.
+pub fn differences(conn: &mut Conn) -> Result<i64> {
+    let lead_measures = "SUM(leads) AS leads, SUM(cycle_seconds) AS cycle_seconds, SUM(value_minor) AS value_minor";
+    let lead_counts = keyed_differences(
+        &format!(
+            "SELECT {LEAD_KEY}, {lead_measures} FROM lead_daily_counts GROUP BY {LEAD_KEY} \
+             HAVING SUM(leads) <> 0 OR SUM(cycle_seconds) <> 0 OR SUM(value_minor) <> 0"
+        ),
+        &format!("SELECT {LEAD_KEY}, {lead_measures} FROM lead_daily_contributions GROUP BY {LEAD_KEY}"),
+    );
+    let follow_up_counts = keyed_differences(
+        &format!(
+            "SELECT {FOLLOW_UP_KEY}, SUM(due) AS due, SUM(met) AS met FROM lead_follow_up_counts \
+             GROUP BY {FOLLOW_UP_KEY} HAVING SUM(due) <> 0 OR SUM(met) <> 0"
+        ),
+        &format!(
+            "SELECT {FOLLOW_UP_KEY}, SUM(due) AS due, SUM(met) AS met FROM lead_follow_up_contributions \
+             GROUP BY {FOLLOW_UP_KEY}"
+        ),
+    );
+    let mut sql = Sql::new(conn);
+    let met_at = met_at_of_f(sql.backend());
+    let follow_ups = format!(
+        "(SELECT COUNT(*) FROM lead_follow_ups f JOIN leads l ON l.id = f.lead_id \
+          WHERE f.division_id <> l.division_id OR f.branch_id <> COALESCE(l.branch_id, '') \
+             OR f.owner_id <> COALESCE(l.owner_id, '') OR f.lead_live <> (l.archived_at IS NULL) \
+             OR COALESCE(f.met_at, '1900-01-01') <> COALESCE({met_at}, '1900-01-01'))"
+    );
+    let rows: Vec<CountOnly> = sql
+        .push(&format!("SELECT CAST({lead_counts} + {follow_up_counts} + {follow_ups} AS BIGINT) AS n"))
+        .load(conn)?;
+    Ok(rows.first().map_or(0, |r| r.n))
+}
+
+/// The first contact meeting follow-up `f` (as the triggers of migration
+/// 000022 compute it): after it was set, before the local day after its
+/// due day starts.
+fn met_at_of_f(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Postgres => "lead_follow_up_met_at(f)",
+        Backend::Sqlite => {
+            "(SELECT MIN(i.occurred_at) FROM interactions i WHERE i.lead_id = f.lead_id \
+             AND i.occurred_at > f.scheduled_at \
+             AND i.occurred_at < (SELECT MIN(d.starts_at) FROM metric_local_days d WHERE d.starts_at > f.due_at))"
+        }
+    }
+}
+
+/// `(rows of kept not in recomputed) + (rows of recomputed not in kept)`,
+/// as an SQL expression.
+fn keyed_differences(kept: &str, recomputed: &str) -> String {
+    format!(
+        "((SELECT COUNT(*) FROM (SELECT * FROM ({kept}) k EXCEPT SELECT * FROM ({recomputed}) r) a) \
+         + (SELECT COUNT(*) FROM (SELECT * FROM ({recomputed}) r EXCEPT SELECT * FROM ({kept}) k) b))"
+    )
+}
+
+/// Whether a report over `period` may read the kept counts: they are kept
+/// for its zone, and its days lie inside the local-day table (so no
+/// instant outside the table was counted on them).
+pub(crate) fn counts_apply(conn: &mut Conn, period: &Period) -> Result<bool> {
+    let inside = period.from > FIRST_DAY && period.to.checked_add_days(Days::new(1)).is_some_and(|d| d < LAST_DAY);
+    Ok(inside && kept_zone(conn)?.as_deref() == Some(period.tz.name()))
+}
