@@ -45,6 +45,7 @@ pub fn generate(conn: &mut Conn, division_id: &str, count: u64) -> Result<()> {
             }
             Ok::<_, rapport_core::Error>(())
         })?;
+        rapport_core::db::truncate_wal(conn)?;
         tracing::info!(customers = end, of = count, "synthetic customers written");
         start = end;
     }

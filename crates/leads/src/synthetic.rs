@@ -73,6 +73,7 @@ pub fn generate(conn: &mut Conn, setup: &Setup<'_>, count: u64) -> Result<()> {
             }
             Ok::<_, Error>(())
         })?;
+        rapport_core::db::truncate_wal(conn)?;
         tracing::info!(leads = end, of = count, "synthetic leads written");
         start = end;
     }

@@ -11,7 +11,7 @@ use crate::report::{BreakdownRow, Measure, Report, SeriesPoint, Unit};
 use rapport_core::Result;
 use rapport_core::db::Conn;
 
-use crate::sql::{CountRow, StatsRow};
+use crate::sql::{CountRow, DurationDay, StatsRow};
 use crate::{GroupBy, Kpi};
 
 /// Seconds in a calendar day.
@@ -122,6 +122,23 @@ impl Additive for CountRow {
     }
 }
 
+impl Bucketed for DurationDay {
+    fn bucket(&self) -> &String {
+        &self.bucket
+    }
+}
+
+impl Additive for DurationDay {
+    fn add(&mut self, other: &Self) {
+        self.n += other.n;
+        self.total += other.total;
+    }
+
+    fn rekeyed(&self, bucket: String) -> Self {
+        DurationDay { bucket, ..self.clone() }
+    }
+}
+
 /// Counts per local day (`bucket` = `YYYY-MM-DD`), folded: the period's
 /// total (`None` over no rows) and, with `group_by`, the rows per bucket.
 pub(crate) struct Folded<R> {
@@ -178,14 +195,24 @@ pub(crate) fn duration_stats(
 ) -> Vec<Measure> {
     let per = Decimal::from(per_unit);
     let n = row.map_or(0, |r| r.n);
-    let total = Decimal::from(row.map_or(0, |r| r.total)) / per;
+    let mut measures = duration_means((n, row.map_or(0, |r| r.total)), unit, per_unit, suffix, empty);
     let median = row
         .map_or(Decimal::ZERO, |r| (Decimal::from(r.median_low) + Decimal::from(r.median_high)) / Decimal::TWO / per);
     let p90 = Decimal::from(row.map_or(0, |r| r.p90)) / per;
-    vec![
-        Measure::count("count", n),
-        Measure::mean(&format!("mean_{suffix}"), unit, total, n, empty),
-        Measure::order_statistic(&format!("median_{suffix}"), unit, median, n, empty),
-        Measure::order_statistic(&format!("p90_{suffix}"), unit, p90, n, empty),
-    ]
+    measures.push(Measure::order_statistic(&format!("median_{suffix}"), unit, median, n, empty));
+    measures.push(Measure::order_statistic(&format!("p90_{suffix}"), unit, p90, n, empty));
+    measures
+}
+
+/// Count and mean of a duration from `(n, total)`: `n` values summing to
+/// `total` steps, `per_unit` steps to one `unit` (as [`duration_stats`]).
+pub(crate) fn duration_means(
+    (n, total): (i64, i64),
+    unit: Unit,
+    per_unit: i64,
+    suffix: &str,
+    empty: &str,
+) -> Vec<Measure> {
+    let total = Decimal::from(total) / Decimal::from(per_unit);
+    vec![Measure::count("count", n), Measure::mean(&format!("mean_{suffix}"), unit, total, n, empty)]
 }

@@ -21,7 +21,8 @@ pub enum Kpi {
     CycleLength,
     /// Open leads and expected value by stage, now.
     Pipeline,
-    /// Time spent in each stage, for stays that ended in the period.
+    /// Time spent in each stage (count, mean, duration bands), for stays
+    /// that ended in the period.
     StageDurations,
     /// Leads closed in the period by lost reason and by source.
     WinLoss,
@@ -237,6 +238,21 @@ impl Kpi {
             other => return format!("docs/metrics.md#{}", other.as_str().replace('_', "-")),
         };
         format!("docs/metrics.md#{anchor}")
+    }
+
+    /// The report as a dashboard tile shows it. The duration reports carry
+    /// their count and mean there (from the kept counts, where they apply):
+    /// their medians and p90 rank every row of the period, too slow for a
+    /// dashboard at scale, and stay in the reports.
+    pub(crate) fn tile(self, conn: &mut Conn, filters: &Filters) -> Result<Report> {
+        let mut report = match self {
+            Kpi::CycleLength => sales::cycle_length_headline(conn, filters),
+            Kpi::ResolutionTime => service::resolution_time_headline(conn, filters),
+            Kpi::FirstResponseTime => service::first_response_time_headline(conn, filters),
+            other => return other.compute(conn, filters),
+        }?;
+        report.target = targets::status(conn, self, filters.division_id.as_deref(), &report)?;
+        Ok(report)
     }
 
     pub(crate) fn compute(self, conn: &mut Conn, filters: &Filters) -> Result<Report> {

@@ -116,7 +116,7 @@ pub fn dashboard(conn: &mut Conn, reach: &Reach, clock: Clock, query: &MetricsQu
         let filters = Filters::resolve(conn, reach, clock, query, Kpi::Conversion)?;
         let mut tiles = Vec::with_capacity(DASHBOARD.len());
         for kpi in DASHBOARD {
-            let report = kpi.compute(conn, &filters)?;
+            let report = kpi.tile(conn, &filters)?;
             tiles.push(Tile {
                 kpi,
                 title: report.title,

@@ -70,16 +70,80 @@ fn fields() -> [(&'static str, &'static str, String); 7] {
     ]
 }
 
+/// The data-quality counts the database keeps (`customer_quality_counts`,
+/// migration 000026), summed over the scope.
+#[derive(Debug, Default, QueryableByName)]
+struct KeptQuality {
+    #[diesel(sql_type = BigInt)]
+    customers: i64,
+    #[diesel(sql_type = BigInt)]
+    complete: i64,
+    #[diesel(sql_type = BigInt)]
+    name: i64,
+    #[diesel(sql_type = BigInt)]
+    primary_email: i64,
+    #[diesel(sql_type = BigInt)]
+    primary_phone: i64,
+    #[diesel(sql_type = BigInt)]
+    address: i64,
+    #[diesel(sql_type = BigInt)]
+    source: i64,
+    #[diesel(sql_type = BigInt)]
+    owner: i64,
+    #[diesel(sql_type = BigInt)]
+    division: i64,
+    #[diesel(sql_type = BigInt)]
+    phones: i64,
+    #[diesel(sql_type = BigInt)]
+    phones_invalid: i64,
+    #[diesel(sql_type = BigInt)]
+    emails: i64,
+    #[diesel(sql_type = BigInt)]
+    emails_invalid: i64,
+}
+
+/// The measures of `customer_quality_counts` (and of its facts).
+pub(crate) const KEPT_MEASURES: [&str; 13] = [
+    "customers",
+    "complete",
+    "name",
+    "primary_email",
+    "primary_phone",
+    "address",
+    "source",
+    "owner",
+    "division",
+    "phones",
+    "phones_invalid",
+    "emails",
+    "emails_invalid",
+];
+
+/// The kept counts for the report's scope: the whole base or one division
+/// the customers deal with (`division_key`), one owner or all. Customers
+/// belong to no branch, so a branch scope sees none.
+fn kept(conn: &mut Conn, filters: &Filters) -> Result<KeptQuality> {
+    if filters.branch_id.is_some() {
+        return Ok(KeptQuality::default());
+    }
+    let sums: Vec<String> =
+        KEPT_MEASURES.iter().map(|c| format!("CAST(COALESCE(SUM(q.{c}), 0) AS BIGINT) AS {c}")).collect();
+    let mut sql = Sql::new(conn);
+    sql.push(&format!("SELECT {} FROM customer_quality_counts q WHERE q.division_key = ", sums.join(", ")));
+    sql.text(filters.division_id.as_deref().unwrap_or(""));
+    sql.eq_opt("q.owner_id", filters.user_id.as_deref());
+    Ok(sql.load::<KeptQuality>(conn)?.into_iter().next().unwrap_or_default())
+}
+
 #[derive(Debug, QueryableByName)]
 struct Counted {
     #[diesel(sql_type = BigInt)]
     n: i64,
 }
 
-/// Per field, the share of live customers who have it; and the share who
-/// have them all.
-pub(crate) fn completeness(conn: &mut Conn, filters: &Filters) -> Result<Report> {
-    let fields = fields();
+/// From the customers themselves: the live customers in scope, those
+/// complete, then each field's count, in `fields`' order.
+fn counted_fields(conn: &mut Conn, filters: &Filters, fields: &[(&str, &str, String)]) -> Result<Vec<i64>> {
     // One pass: the count, each field's count and the all-fields count,
     // as one row per measure so the row type stays fixed.
     let mut sql = Sql::new(conn);
@@ -94,7 +158,29 @@ pub(crate) fn completeness(conn: &mut Conn, filters: &Filters) -> Result<Report>
     let selects: Vec<String> =
         (0..columns.len()).map(|i| format!("SELECT {i} AS i, CAST(t.v{i} AS BIGINT) AS n FROM t")).collect();
     sql.push(&format!("SELECT x.n AS n FROM ({}) x ORDER BY x.i", selects.join(" UNION ALL ")));
-    let counts: Vec<i64> = sql.load::<Counted>(conn)?.into_iter().map(|c| c.n).collect();
+    Ok(sql.load::<Counted>(conn)?.into_iter().map(|c| c.n).collect())
+}
+
+/// Per field, the share of live customers who have it; and the share who
+/// have them all.
+pub(crate) fn completeness(conn: &mut Conn, filters: &Filters) -> Result<Report> {
+    let fields = fields();
+    let counts: Vec<i64> = if filters.counts_kept {
+        let k = kept(conn, filters)?;
+        vec![
+            k.customers,
+            k.complete,
+            k.name,
+            k.primary_email,
+            k.primary_phone,
+            k.address,
+            k.source,
+            k.owner,
+            k.division,
+        ]
+    } else {
+        counted_fields(conn, filters, &fields)?
+    };
     let at = |i: usize| counts.get(i).copied().unwrap_or(0);
     let customers = at(0);
     let mut a = Assembly::new(Kpi::Completeness, "Profile completeness of live customers (now)", filters, None);
@@ -229,8 +315,15 @@ pub(crate) fn invalid_contacts(conn: &mut Conn, filters: &Filters) -> Result<Rep
         let rows: Vec<CountRow> = sql.load(conn)?;
         Ok::<_, rapport_core::Error>(rows.first().map_or((0, 0), |r| (r.n, r.hits)))
     };
-    let phones = count(conn, "customer_phones", "x.e164", valid_phone)?;
-    let emails = count(conn, "customer_emails", "x.email", valid_email)?;
+    let (phones, emails) = if filters.counts_kept {
+        let k = kept(conn, filters)?;
+        ((k.phones, k.phones_invalid), (k.emails, k.emails_invalid))
+    } else {
+        (
+            count(conn, "customer_phones", "x.e164", valid_phone)?,
+            count(conn, "customer_emails", "x.email", valid_email)?,
+        )
+    };
     let (stored, invalid) = (phones.0 + emails.0, phones.1 + emails.1);
     let mut a = Assembly::new(Kpi::InvalidContacts, "Invalid phones and emails (now)", filters, None);
     a.measures = vec![

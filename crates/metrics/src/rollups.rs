@@ -2,7 +2,15 @@
 //! leads is a few thousand rows to sum (`docs/decisions/0008-metric-rollups.md`).
 //!
 //! Triggers keep `lead_daily_counts` in the transaction of every lead write
-//! (migration `000021`), keyed by local day of the company time zone.
+//! (migration `000021`), `lead_follow_up_counts` in that of every lead and
+//! contact write (`000022`), `lead_stay_counts` in that of every stage
+//! move and lead re-attribution (`000025`) and `ticket_daily_counts`, through each
+//! ticket's `ticket_metric_facts`, in that of every write to a ticket, its
+//! SLA row, status history or surveys (`000024`), keyed by local day of
+//! the company time zone; and `customer_quality_counts`, through each
+//! customer's `customer_quality_facts`, in that of every write to a
+//! customer, its divisions, phones or emails (`000026`; no days, so a zone
+//! change leaves them be).
 //! SQLite has no time zones, so the zone's days are a table,
 //! `metric_local_days`, written for the zone `metric_settings` names:
 //! [`prepare`] rewrites it, and rebuilds the counts, when the server starts
@@ -32,6 +40,21 @@ const DAYS_PER_STATEMENT: usize = 2_000;
 const LEAD_KEY: &str = "basis, day, division_id, branch_id, owner_id, status, currency";
 /// The key of `lead_follow_up_counts`.
 const FOLLOW_UP_KEY: &str = "day, division_id, branch_id, owner_id";
+/// The key of `lead_stay_counts`.
+const STAY_KEY: &str = "day, stage_id, division_id, branch_id, owner_id, band";
+/// The key of `ticket_daily_counts`.
+const TICKET_KEY: &str = "basis, day, division_id, branch_id, queue_id, assignee_id";
+/// The measures of `ticket_daily_counts` and `ticket_metric_facts`.
+const TICKET_MEASURES: [&str; 12] =
+    ["tickets", "hits", "timed", "time_sum", "sla", "resolution_met", "response_met", "r1", "r2", "r3", "r4", "r5"];
+/// The columns of `ticket_metric_facts` (and its view of contributions).
+const TICKET_FACT: &str = "ticket_id, basis, source_id, day, division_id, branch_id, queue_id, assignee_id, \
+     tickets, hits, timed, time_sum, sla, resolution_met, response_met, r1, r2, r3, r4, r5";
+/// The key of `customer_quality_counts`.
+const QUALITY_KEY: &str = "division_key, owner_id";
+/// The columns of `customer_quality_facts` (and its view of contributions).
+const QUALITY_FACT: &str = "customer_id, division_key, owner_id, customers, complete, name, primary_email, \
+     primary_phone, address, source, owner, division, phones, phones_invalid, emails, emails_invalid";
 
 #[derive(QueryableByName)]
 struct ZoneRow {
@@ -83,7 +106,9 @@ pub fn prepare(conn: &mut Conn, tz: Tz) -> Result<bool> {
 }
 
 /// Recomputes the kept counts from the rows. The follow-ups' `met_at`
-/// compares local days, so it is recomputed first.
+/// compares local days, so it is recomputed first. The ticket facts are
+/// replaced through their triggers (the counts are emptied in between, so
+/// they end as the sums of the new facts).
 fn rebuild_counts(conn: &mut Conn) -> Result<()> {
     let mut sql = Sql::new(conn);
     let met_at = met_at_of_f(sql.backend());
@@ -100,6 +125,16 @@ fn rebuild_counts(conn: &mut Conn) -> Result<()> {
             "INSERT INTO lead_follow_up_counts SELECT {FOLLOW_UP_KEY}, 0, SUM(due), SUM(met) \
              FROM lead_follow_up_contributions GROUP BY {FOLLOW_UP_KEY}"
         ),
+        "DELETE FROM lead_stay_counts".to_owned(),
+        format!(
+            "INSERT INTO lead_stay_counts SELECT {STAY_KEY}, 0, SUM(stays), SUM(seconds) \
+             FROM lead_stay_contributions GROUP BY {STAY_KEY}"
+        ),
+        "DELETE FROM ticket_metric_facts".to_owned(),
+        "DELETE FROM ticket_daily_counts".to_owned(),
+        format!(
+            "INSERT INTO ticket_metric_facts ({TICKET_FACT}) SELECT {TICKET_FACT} FROM ticket_metric_contributions"
+        ),
     ] {
         Sql::new(conn).push(&statement).execute(conn)?;
     }
@@ -107,10 +142,12 @@ fn rebuild_counts(conn: &mut Conn) -> Result<()> {
 }
 
 /// How many kept values differ from their recomputation from the rows: 0
-/// when the triggers kept them right. Counts keys of `lead_daily_counts`
-/// and `lead_follow_up_counts` that are wrong or missing, and follow-ups
-/// whose lead attributes or `met_at` differ from their lead's and its
-/// contacts'. An operator's check, and the tests' proof.
+/// when the triggers kept them right. Counts keys of `lead_daily_counts`,
+/// `lead_follow_up_counts`, `lead_stay_counts`, `ticket_daily_counts` and
+/// `customer_quality_counts` that are wrong or missing, ticket and
+/// customer facts that differ from their contributions now, and
+/// follow-ups whose lead attributes or `met_at` differ from their lead's
+/// and its contacts'. An operator's check, and the tests' proof.
 pub fn differences(conn: &mut Conn) -> Result<i64> {
     let lead_measures = "SUM(leads) AS leads, SUM(cycle_seconds) AS cycle_seconds, SUM(value_minor) AS value_minor";
     let lead_counts = keyed_differences(
@@ -130,6 +167,22 @@ pub fn differences(conn: &mut Conn) -> Result<i64> {
              GROUP BY {FOLLOW_UP_KEY}"
         ),
     );
+    let stay_measures = "SUM(stays) AS stays, SUM(seconds) AS seconds";
+    let stay_counts = keyed_differences(
+        &format!(
+            "SELECT {STAY_KEY}, {stay_measures} FROM lead_stay_counts GROUP BY {STAY_KEY} \
+             HAVING SUM(stays) <> 0 OR SUM(seconds) <> 0"
+        ),
+        &format!("SELECT {STAY_KEY}, {stay_measures} FROM lead_stay_contributions GROUP BY {STAY_KEY}"),
+    );
+    let (ticket_counts, ticket_facts) = fact_differences(
+        ("ticket_daily_counts", TICKET_KEY, &TICKET_MEASURES),
+        ("ticket_metric_facts", "ticket_metric_contributions", TICKET_FACT),
+    );
+    let (quality_counts, quality_facts) = fact_differences(
+        ("customer_quality_counts", QUALITY_KEY, &crate::quality::KEPT_MEASURES),
+        ("customer_quality_facts", "customer_quality_contributions", QUALITY_FACT),
+    );
     let mut sql = Sql::new(conn);
     let met_at = met_at_of_f(sql.backend());
     let follow_ups = format!(
@@ -139,7 +192,8 @@ pub fn differences(conn: &mut Conn) -> Result<i64> {
              OR COALESCE(f.met_at, '1900-01-01') <> COALESCE({met_at}, '1900-01-01'))"
     );
     let rows: Vec<CountOnly> = sql
-        .push(&format!("SELECT CAST({lead_counts} + {follow_up_counts} + {follow_ups} AS BIGINT) AS n"))
+        .push(&format!("SELECT CAST({lead_counts} + {follow_up_counts} + {follow_ups} + {stay_counts} + {ticket_counts} + {ticket_facts} \
+             + {quality_counts} + {quality_facts} AS BIGINT) AS n"))
         .load(conn)?;
     Ok(rows.first().map_or(0, |r| r.n))
 }
@@ -156,6 +210,23 @@ fn met_at_of_f(backend: Backend) -> &'static str {
              AND i.occurred_at < (SELECT MIN(d.starts_at) FROM metric_local_days d WHERE d.starts_at > f.due_at))"
         }
     }
+}
+
+/// For counts kept from facts (tickets, customers' data quality): the
+/// counts that differ from the facts summed, and the facts that differ
+/// from the contributions the view computes now, as SQL expressions.
+/// `counts` is (table, key, measures); `facts` is (table, view, columns).
+fn fact_differences(counts: (&str, &str, &[&str]), facts: (&str, &str, &str)) -> (String, String) {
+    let ((counts_table, key, measures), (facts_table, view, columns)) = (counts, facts);
+    let sums: Vec<String> = measures.iter().map(|m| format!("SUM({m}) AS {m}")).collect();
+    let any: Vec<String> = measures.iter().map(|m| format!("SUM({m}) <> 0")).collect();
+    let kept_counts = keyed_differences(
+        &format!("SELECT {key}, {} FROM {counts_table} GROUP BY {key} HAVING {}", sums.join(", "), any.join(" OR ")),
+        &format!("SELECT {key}, {} FROM {facts_table} GROUP BY {key}", sums.join(", ")),
+    );
+    let kept_facts =
+        keyed_differences(&format!("SELECT {columns} FROM {facts_table}"), &format!("SELECT {columns} FROM {view}"));
+    (kept_counts, kept_facts)
 }
 
 /// `(rows of kept not in recomputed) + (rows of recomputed not in kept)`,

@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use crate::assemble::{self, Assembly, SECONDS_PER_DAY};
 use crate::filters::Filters;
 use crate::report::{BreakdownRow, Measure, Report, Unit};
-use crate::sql::{CountRow, Sql, StatsRow, count_if, stats_over};
+use crate::sql::{CountRow, DurationDay, Sql, StatsRow, count_if, stats_over};
 use crate::{GroupBy, Kpi};
 
 const NO_LEADS_CREATED: &str = "no leads were created in the period";
@@ -128,6 +128,42 @@ pub(crate) fn cycle_length(conn: &mut Conn, filters: &Filters) -> Result<Report>
     Ok(a.finish())
 }
 
+/// The dashboard's cycle length: count and mean of the leads won in the
+/// period, from the kept counts where they apply (the median and p90 need
+/// the report's ranking).
+pub(crate) fn cycle_length_headline(conn: &mut Conn, filters: &Filters) -> Result<Report> {
+    let mut sql = Sql::new(conn);
+    if filters.counts_kept {
+        let key = sql.day_key("c.day");
+        sql.push(&format!(
+            "SELECT {key} AS bucket, CAST(SUM(c.leads) AS BIGINT) AS n, CAST(SUM(c.cycle_seconds) AS BIGINT) AS total \
+             FROM lead_daily_counts c WHERE c.basis = 'closed' AND c.status = 'won'"
+        ));
+        sql.within_days("c.day", &filters.period);
+        kept_filters(&mut sql, filters);
+        sql.push(" GROUP BY c.day");
+    } else {
+        let day = sql.local_day("l.closed_at", filters);
+        let total = format!("CAST(COALESCE(SUM({}), 0) AS BIGINT)", sql.seconds_between("l.created_at", "l.closed_at"));
+        sql.open_per_day(&day, &[("n", "COUNT(*)"), ("total", &total)]);
+        leads_where(&mut sql, filters);
+        sql.push(" AND l.status = 'won'").within("l.closed_at", &filters.period).close_per_day();
+    }
+    let days: Vec<DurationDay> = sql.load(conn)?;
+    let measures = |row: Option<&DurationDay>| {
+        assemble::duration_means(
+            row.map_or((0, 0), |r| (r.n, r.total)),
+            Unit::Days,
+            SECONDS_PER_DAY,
+            "days",
+            NO_LEADS_WON,
+        )
+    };
+    let mut a = Assembly::new(Kpi::CycleLength, "Sales cycle length", filters, records(filters, "closed"));
+    a.measure_by_day(&days, measures);
+    Ok(a.finish())
+}
+
 #[derive(Debug, QueryableByName)]
 struct StageTotal {
     #[diesel(sql_type = Text)]
@@ -207,39 +243,118 @@ fn stage_measures(row: &StageTotal, weighted: Decimal) -> Vec<Measure> {
     measures
 }
 
-/// Time in each stage, for stays that ended in the period; a lead moved
-/// back into a stage has one stay per visit.
-pub(crate) fn stage_durations(conn: &mut Conn, filters: &Filters) -> Result<Report> {
-    let stays = |conn: &mut Conn, bucket_of: Option<GroupBy>, by_stage: bool| -> Result<Vec<StatsRow>> {
-        let mut sql = Sql::new(conn);
-        let bucket = if by_stage { "h.to_stage_id".to_owned() } else { sql.bucket("h.left_at", filters, bucket_of) };
-        let seconds = sql.seconds_between("h.entered_at", "h.left_at");
+/// Duration bands of a stay, as migration 000025 numbers them (0 to 7):
+/// key and label. A band holds its lower bound: [`STAY_BAND_EDGES`].
+const STAY_BANDS: [(&str, &str); 8] = [
+    ("under_1_hour", "under 1 hour"),
+    ("1_hour_to_1_day", "1 hour to 1 day"),
+    ("1_to_3_days", "1 to 3 days"),
+    ("3_to_7_days", "3 to 7 days"),
+    ("7_to_14_days", "7 to 14 days"),
+    ("14_to_30_days", "14 to 30 days"),
+    ("30_to_90_days", "30 to 90 days"),
+    ("90_days_or_more", "90 days or more"),
+];
+
+/// The seconds at which each band after the first starts.
+const STAY_BAND_EDGES: [i64; 7] = [3_600, 86_400, 259_200, 604_800, 1_209_600, 2_592_000, 7_776_000];
+
+/// Stays ended on one local day, in one stage and duration band.
+#[derive(Debug, QueryableByName)]
+struct StayGroup {
+    #[diesel(sql_type = Text)]
+    day: String,
+    #[diesel(sql_type = Text)]
+    stage_id: String,
+    #[diesel(sql_type = Integer)]
+    band: i32,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+    #[diesel(sql_type = BigInt)]
+    total: i64,
+}
+
+/// Stays ended in the period per local day, stage and band: from the
+/// counts the database keeps (`lead_stay_counts`), or from the stays.
+fn stays_per_day(conn: &mut Conn, filters: &Filters) -> Result<Vec<StayGroup>> {
+    let mut sql = Sql::new(conn);
+    if filters.counts_kept {
+        let key = sql.day_key("c.day");
         sql.push(&format!(
-            "SELECT {bucket} AS bucket, {seconds} AS val FROM lead_stage_history h JOIN leads l ON l.id = h.lead_id \
-             WHERE l.archived_at IS NULL AND h.left_at IS NOT NULL"
+            "SELECT {key} AS day, c.stage_id AS stage_id, c.band AS band, CAST(SUM(c.stays) AS BIGINT) AS n, \
+                    CAST(SUM(c.seconds) AS BIGINT) AS total FROM lead_stay_counts c WHERE 1 = 1"
         ));
-        lead_filters(&mut sql, filters);
-        sql.within("h.left_at", &filters.period);
-        stats_over(sql).load(conn)
+        sql.within_days("c.day", &filters.period);
+        kept_filters(&mut sql, filters);
+        sql.push(" GROUP BY c.day, c.stage_id, c.band HAVING SUM(c.stays) <> 0");
+        return sql.load(conn);
+    }
+    let day = sql.local_day("h.left_at", filters);
+    let key = sql.day_key("x.d");
+    let seconds = sql.seconds_between("h.entered_at", "h.left_at");
+    let whens: Vec<String> =
+        STAY_BAND_EDGES.iter().enumerate().map(|(band, edge)| format!("WHEN {seconds} < {edge} THEN {band}")).collect();
+    sql.push(&format!(
+        "SELECT {key} AS day, x.stage_id AS stage_id, x.band AS band, COUNT(*) AS n, CAST(SUM(x.s) AS BIGINT) AS total \
+         FROM (SELECT {day} AS d, h.to_stage_id AS stage_id, CASE {} ELSE {} END AS band, {seconds} AS s \
+               FROM lead_stage_history h JOIN leads l ON l.id = h.lead_id \
+               WHERE l.archived_at IS NULL AND h.left_at IS NOT NULL",
+        whens.join(" "),
+        STAY_BAND_EDGES.len()
+    ));
+    lead_filters(&mut sql, filters);
+    sql.within("h.left_at", &filters.period);
+    sql.push(") x GROUP BY x.d, x.stage_id, x.band");
+    sql.load(conn)
+}
+
+/// Stays that ended in the period: count and mean, per bucket, per stage
+/// and per duration band (the bottlenecks: which stages hold leads long).
+pub(crate) fn stage_durations(conn: &mut Conn, filters: &Filters) -> Result<Report> {
+    let groups = stays_per_day(conn, filters)?;
+    let days: Vec<DurationDay> =
+        groups.iter().map(|g| DurationDay { bucket: g.day.clone(), n: g.n, total: g.total }).collect();
+    let means = |row: Option<&DurationDay>| {
+        assemble::duration_means(row.map_or((0, 0), |r| (r.n, r.total)), Unit::Days, SECONDS_PER_DAY, "days", NO_STAYS)
     };
-    let measures =
-        |row: Option<&StatsRow>| assemble::duration_stats(row, Unit::Days, SECONDS_PER_DAY, "days", NO_STAYS);
     let mut a = Assembly::new(
         Kpi::StageDurations,
         "Time in stage (stays ended in the period)",
         filters,
         records(filters, "history"),
     );
-    a.measure_by_bucket(conn, |conn, g| stays(conn, g, false), measures)?;
-    let by_stage = stays(conn, None, true)?;
-    let labels = crate::labels::stages(conn, by_stage.iter().map(|r| r.bucket.as_str()))?;
-    a.breakdown = labels
-        .into_iter()
-        .map(|(stage_id, label)| {
-            let row = by_stage.iter().find(|r| r.bucket == stage_id);
-            BreakdownRow { dimension: "stage".into(), key: stage_id, label, measures: measures(row) }
-        })
-        .collect();
+    a.measure_by_day(&days, means);
+    // Per stage: count, mean and the share of its stays in each band.
+    let mut stages: BTreeMap<&str, (DurationDay, [i64; 8])> = BTreeMap::new();
+    let mut bands = [0_i64; 8];
+    for g in &groups {
+        let band = usize::try_from(g.band).unwrap_or(0).min(STAY_BANDS.len() - 1);
+        bands[band] += g.n;
+        let entry = stages
+            .entry(g.stage_id.as_str())
+            .or_insert_with(|| (DurationDay { bucket: g.stage_id.clone(), n: 0, total: 0 }, [0; 8]));
+        entry.0.n += g.n;
+        entry.0.total += g.total;
+        entry.1[band] += g.n;
+    }
+    let labels = crate::labels::stages(conn, stages.keys().copied())?;
+    for (stage_id, label) in labels {
+        let Some((sums, in_band)) = stages.get(stage_id.as_str()) else { continue };
+        let mut measures = means(Some(sums));
+        for ((key, _), n) in STAY_BANDS.iter().zip(in_band) {
+            measures.push(Measure::rate(&format!("share_{key}"), *n, sums.n, NO_STAYS));
+        }
+        a.breakdown.push(BreakdownRow { dimension: "stage".into(), key: stage_id, label, measures });
+    }
+    let stays: i64 = bands.iter().sum();
+    for ((key, label), n) in STAY_BANDS.iter().zip(bands) {
+        a.breakdown.push(BreakdownRow {
+            dimension: "band".into(),
+            key: (*key).to_owned(),
+            label: (*label).to_owned(),
+            measures: vec![Measure::count("count", n), Measure::rate("share", n, stays, NO_STAYS)],
+        });
+    }
     Ok(a.finish())
 }
 

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use crate::assemble::{self, Additive, Assembly, Bucketed};
 use crate::filters::Filters;
 use crate::report::{BreakdownRow, Measure, Report, Unit};
-use crate::sql::{CountRow, Sql, StatsRow, count_if, stats_over};
+use crate::sql::{CountRow, DurationDay, Sql, StatsRow, count_if, stats_over};
 use crate::{GroupBy, Kpi};
 
 const NO_RESOLVED: &str = "no tickets were resolved in the period";
@@ -35,56 +35,153 @@ fn ticket_filters(sql: &mut Sql, filters: &Filters, user_column: &str) {
     sql.eq_opt(user_column, filters.user_id.as_deref());
 }
 
+/// Per local day of the period, sums of the ticket counts the database
+/// keeps (`ticket_daily_counts`, migration 000024) of `basis` under the
+/// report's filters: `columns` pairs each alias with the counts column it
+/// sums. Only when [`Filters::counts_kept`].
+fn kept_per_day<R>(conn: &mut Conn, filters: &Filters, basis: &str, columns: &[(&str, &str)]) -> Result<Vec<R>>
+where
+    R: QueryableByName<diesel::pg::Pg> + QueryableByName<diesel::sqlite::Sqlite> + 'static,
+{
+    let mut sql = Sql::new(conn);
+    let key = sql.day_key("c.day");
+    let sums: Vec<String> =
+        columns.iter().map(|(alias, column)| format!("CAST(SUM(c.{column}) AS BIGINT) AS {alias}")).collect();
+    sql.push(&format!("SELECT {key} AS bucket, {} FROM ticket_daily_counts c WHERE c.basis = ", sums.join(", ")));
+    sql.text(basis).within_days("c.day", &filters.period);
+    sql.eq_opt("c.division_id", filters.division_id.as_deref());
+    sql.eq_opt("c.branch_id", filters.branch_id.as_deref());
+    sql.eq_opt("c.queue_id", filters.queue_id.as_deref());
+    sql.eq_opt("c.assignee_id", filters.user_id.as_deref());
+    sql.push(" GROUP BY c.day");
+    sql.load(conn)
+}
+
+/// Per local day, tickets of `basis` (`created`, `resolved`) as `n`, and
+/// as `hits` those of them resolved at first contact.
+fn tickets_per_day(conn: &mut Conn, filters: &Filters, basis: &str) -> Result<Vec<CountRow>> {
+    if filters.counts_kept {
+        return kept_per_day(conn, filters, basis, &[("n", "tickets"), ("hits", "hits")]);
+    }
+    let column = if basis == "created" { "t.created_at" } else { "t.resolved_at" };
+    let mut sql = Sql::new(conn);
+    let day = sql.local_day(column, filters);
+    sql.open_per_day(&day, &[("n", "COUNT(*)"), ("hits", &count_if("t.first_contact_resolution"))]);
+    sql.push(&format!(" FROM tickets t WHERE {column} IS NOT NULL"));
+    ticket_filters(&mut sql, filters, "t.assignee_id");
+    sql.within(column, &filters.period).close_per_day();
+    sql.load(conn)
+}
+
+/// A business-time measure of tickets: which instant dates a ticket into
+/// the period, its value per ticket, and how it reads.
+struct TicketDuration {
+    kpi: Kpi,
+    title: &'static str,
+    /// The basis of the kept counts that carry its count and sum.
+    basis: &'static str,
+    /// The instant that dates a ticket into the period.
+    at: &'static str,
+    /// Its value per ticket, in integer steps (`per_unit` to one `unit`).
+    value: &'static str,
+    /// When a ticket has a value.
+    measured: &'static str,
+    unit: Unit,
+    per_unit: i64,
+    suffix: &'static str,
+    empty: &'static str,
+    /// The export basis that lists the tickets.
+    records: &'static str,
+}
+
 /// Business days from logging to the (latest) resolution, tickets
 /// resolved in the period, each on its own calendar.
+const RESOLUTION_TIME: TicketDuration = TicketDuration {
+    kpi: Kpi::ResolutionTime,
+    title: "Resolution time in business days",
+    basis: "resolved",
+    at: "t.resolved_at",
+    // Micro-days: MICRO steps to a business day.
+    value: "CAST(t.resolution_business_seconds * 1000000 / t.business_day_seconds AS BIGINT)",
+    measured: "t.resolution_business_seconds IS NOT NULL AND t.business_day_seconds > 0",
+    unit: Unit::BusinessDays,
+    per_unit: MICRO,
+    suffix: "business_days",
+    empty: NO_RESOLVED,
+    records: "resolved",
+};
+
+/// Business hours from logging to the first public agent reply, tickets
+/// first answered in the period.
+const FIRST_RESPONSE_TIME: TicketDuration = TicketDuration {
+    kpi: Kpi::FirstResponseTime,
+    title: "First response time in business hours",
+    basis: "responded",
+    at: "t.first_responded_at",
+    value: "t.first_response_business_seconds",
+    measured: "t.first_response_business_seconds IS NOT NULL",
+    unit: Unit::BusinessHours,
+    per_unit: HOUR,
+    suffix: "business_hours",
+    empty: NO_RESPONDED,
+    records: "first_response",
+};
+
 pub(crate) fn resolution_time(conn: &mut Conn, filters: &Filters) -> Result<Report> {
+    duration_report(conn, filters, &RESOLUTION_TIME)
+}
+
+pub(crate) fn first_response_time(conn: &mut Conn, filters: &Filters) -> Result<Report> {
+    duration_report(conn, filters, &FIRST_RESPONSE_TIME)
+}
+
+/// The dashboard's resolution time: count and mean.
+pub(crate) fn resolution_time_headline(conn: &mut Conn, filters: &Filters) -> Result<Report> {
+    duration_headline(conn, filters, &RESOLUTION_TIME)
+}
+
+/// The dashboard's first response time: count and mean.
+pub(crate) fn first_response_time_headline(conn: &mut Conn, filters: &Filters) -> Result<Report> {
+    duration_headline(conn, filters, &FIRST_RESPONSE_TIME)
+}
+
+/// Count, mean, median and p90 of `d`, ranked over the tickets.
+fn duration_report(conn: &mut Conn, filters: &Filters, d: &TicketDuration) -> Result<Report> {
     let stats = |conn: &mut Conn, group_by: Option<GroupBy>| {
         let mut sql = Sql::new(conn);
-        let bucket = sql.bucket("t.resolved_at", filters, group_by);
-        sql.push(&format!(
-            "SELECT {bucket} AS bucket, CAST(t.resolution_business_seconds * {MICRO} / t.business_day_seconds AS BIGINT) AS val \
-             FROM tickets t WHERE t.resolution_business_seconds IS NOT NULL AND t.business_day_seconds > 0"
-        ));
+        let bucket = sql.bucket(d.at, filters, group_by);
+        sql.push(&format!("SELECT {bucket} AS bucket, {} AS val FROM tickets t WHERE {}", d.value, d.measured));
         ticket_filters(&mut sql, filters, "t.assignee_id");
-        sql.within("t.resolved_at", &filters.period);
+        sql.within(d.at, &filters.period);
         stats_over(sql).load(conn)
     };
-    let measures =
-        |row: Option<&StatsRow>| assemble::duration_stats(row, Unit::BusinessDays, MICRO, "business_days", NO_RESOLVED);
-    let mut a = Assembly::new(
-        Kpi::ResolutionTime,
-        "Resolution time in business days",
-        filters,
-        filters.export_link("tickets", "resolved"),
-    );
+    let measures = |row: Option<&StatsRow>| assemble::duration_stats(row, d.unit, d.per_unit, d.suffix, d.empty);
+    let mut a = Assembly::new(d.kpi, d.title, filters, filters.export_link("tickets", d.records));
     a.measure_by_bucket(conn, stats, measures)?;
     Ok(a.finish())
 }
 
-/// Business hours from logging to the first public agent reply, tickets
-/// first answered in the period.
-pub(crate) fn first_response_time(conn: &mut Conn, filters: &Filters) -> Result<Report> {
-    let stats = |conn: &mut Conn, group_by: Option<GroupBy>| {
+/// Count and mean of `d` (the headline; the order statistics need the
+/// report's ranking): from the kept counts where they apply, else summed
+/// over the tickets.
+fn duration_headline(conn: &mut Conn, filters: &Filters, d: &TicketDuration) -> Result<Report> {
+    let days: Vec<DurationDay> = if filters.counts_kept {
+        kept_per_day(conn, filters, d.basis, &[("n", "timed"), ("total", "time_sum")])?
+    } else {
         let mut sql = Sql::new(conn);
-        let bucket = sql.bucket("t.first_responded_at", filters, group_by);
-        sql.push(&format!(
-            "SELECT {bucket} AS bucket, t.first_response_business_seconds AS val \
-             FROM tickets t WHERE t.first_response_business_seconds IS NOT NULL"
-        ));
+        let day = sql.local_day(d.at, filters);
+        let total = format!("CAST(COALESCE(SUM({}), 0) AS BIGINT)", d.value);
+        sql.open_per_day(&day, &[("n", "COUNT(*)"), ("total", &total)]);
+        sql.push(&format!(" FROM tickets t WHERE {}", d.measured));
         ticket_filters(&mut sql, filters, "t.assignee_id");
-        sql.within("t.first_responded_at", &filters.period);
-        stats_over(sql).load(conn)
+        sql.within(d.at, &filters.period).close_per_day();
+        sql.load(conn)?
     };
-    let measures = |row: Option<&StatsRow>| {
-        assemble::duration_stats(row, Unit::BusinessHours, HOUR, "business_hours", NO_RESPONDED)
+    let measures = |row: Option<&DurationDay>| {
+        assemble::duration_means(row.map_or((0, 0), |r| (r.n, r.total)), d.unit, d.per_unit, d.suffix, d.empty)
     };
-    let mut a = Assembly::new(
-        Kpi::FirstResponseTime,
-        "First response time in business hours",
-        filters,
-        filters.export_link("tickets", "first_response"),
-    );
-    a.measure_by_bucket(conn, stats, measures)?;
+    let mut a = Assembly::new(d.kpi, d.title, filters, filters.export_link("tickets", d.records));
+    a.measure_by_day(&days, measures);
     Ok(a.finish())
 }
 
@@ -121,20 +218,25 @@ struct SlaRow {
 /// Tickets under an SLA resolved in the period: the share resolved, and
 /// the share first answered, without breaching the target.
 pub(crate) fn sla_compliance(conn: &mut Conn, filters: &Filters) -> Result<Report> {
-    let mut sql = Sql::new(conn);
-    let day = sql.local_day("t.resolved_at", filters);
-    sql.open_per_day(
-        &day,
-        &[
-            ("n", "COUNT(*)"),
-            ("resolution_met", &count_if("NOT s.resolution_breached")),
-            ("response_met", &count_if("NOT s.response_breached")),
-        ],
-    );
-    sql.push(" FROM tickets t JOIN ticket_slas s ON s.ticket_id = t.id WHERE t.resolved_at IS NOT NULL");
-    ticket_filters(&mut sql, filters, "t.assignee_id");
-    sql.within("t.resolved_at", &filters.period).close_per_day();
-    let days: Vec<SlaRow> = sql.load(conn)?;
+    let days: Vec<SlaRow> = if filters.counts_kept {
+        let columns = [("n", "sla"), ("resolution_met", "resolution_met"), ("response_met", "response_met")];
+        kept_per_day(conn, filters, "resolved", &columns)?
+    } else {
+        let mut sql = Sql::new(conn);
+        let day = sql.local_day("t.resolved_at", filters);
+        sql.open_per_day(
+            &day,
+            &[
+                ("n", "COUNT(*)"),
+                ("resolution_met", &count_if("NOT s.resolution_breached")),
+                ("response_met", &count_if("NOT s.response_breached")),
+            ],
+        );
+        sql.push(" FROM tickets t JOIN ticket_slas s ON s.ticket_id = t.id WHERE t.resolved_at IS NOT NULL");
+        ticket_filters(&mut sql, filters, "t.assignee_id");
+        sql.within("t.resolved_at", &filters.period).close_per_day();
+        sql.load(conn)?
+    };
     let measures = |row: Option<&SlaRow>| {
         let (n, resolution, response) = row.map_or((0, 0, 0), |r| (r.n, r.resolution_met, r.response_met));
         vec![
@@ -179,15 +281,6 @@ pub(crate) fn backlog(conn: &mut Conn, filters: &Filters) -> Result<Report> {
     ticket_filters(&mut sql, filters, "t.assignee_id");
     sql.push(" GROUP BY t.status");
     let statuses: Vec<StatusCount> = sql.load(conn)?;
-    let flows = |conn: &mut Conn, column: &str| -> Result<Vec<CountRow>> {
-        let mut sql = Sql::new(conn);
-        let day = sql.local_day(&format!("t.{column}"), filters);
-        sql.open_per_day(&day, &[("n", "COUNT(*)"), ("hits", "COUNT(*)")]);
-        sql.push(&format!(" FROM tickets t WHERE t.{column} IS NOT NULL"));
-        ticket_filters(&mut sql, filters, "t.assignee_id");
-        sql.within(&format!("t.{column}"), &filters.period).close_per_day();
-        sql.load(conn)
-    };
     let flow_measures = |logged: Option<&CountRow>, resolved: Option<&CountRow>| {
         vec![
             Measure::count("logged", logged.map_or(0, |r| r.n)),
@@ -203,8 +296,8 @@ pub(crate) fn backlog(conn: &mut Conn, filters: &Filters) -> Result<Report> {
     let unresolved: i64 = statuses.iter().map(|s| s.n).sum();
     let breached: i64 = statuses.iter().map(|s| s.breached).sum();
     a.measures = vec![Measure::count("unresolved", unresolved), Measure::count("breached", breached)];
-    let logged = assemble::fold_days(&flows(conn, "created_at")?, filters.group_by);
-    let resolved = assemble::fold_days(&flows(conn, "resolved_at")?, filters.group_by);
+    let logged = assemble::fold_days(&tickets_per_day(conn, filters, "created")?, filters.group_by);
+    let resolved = assemble::fold_days(&tickets_per_day(conn, filters, "resolved")?, filters.group_by);
     a.measures.extend(flow_measures(logged.total.as_ref(), resolved.total.as_ref()));
     if let Some(g) = filters.group_by {
         a.series(g, |key| flow_measures(logged.buckets.get(key), resolved.buckets.get(key)));
@@ -228,20 +321,24 @@ pub(crate) fn backlog(conn: &mut Conn, filters: &Filters) -> Result<Report> {
 /// the period (each resolution counts, so a ticket resolved twice counts
 /// twice).
 pub(crate) fn reopen_rate(conn: &mut Conn, filters: &Filters) -> Result<Report> {
-    // A resolution was undone when the ticket's last reopen came after it.
-    let mut sql = Sql::new(conn);
-    let day = sql.local_day("h.changed_at", filters);
-    sql.open_per_day(&day, &[("n", "COUNT(*)"), ("hits", &count_if("r.last_reopen > h.changed_at"))]);
-    sql.push(
-        " FROM ticket_status_history h JOIN tickets t ON t.id = h.ticket_id \
-          LEFT JOIN (SELECT ticket_id, MAX(changed_at) AS last_reopen FROM ticket_status_history \
-                     WHERE to_status = 'open' AND from_status IN ('resolved', 'closed') GROUP BY ticket_id) r \
-            ON r.ticket_id = h.ticket_id \
-          WHERE h.to_status = 'resolved'",
-    );
-    ticket_filters(&mut sql, filters, "t.assignee_id");
-    sql.within("h.changed_at", &filters.period).close_per_day();
-    let days: Vec<CountRow> = sql.load(conn)?;
+    let days: Vec<CountRow> = if filters.counts_kept {
+        kept_per_day(conn, filters, "resolution", &[("n", "tickets"), ("hits", "hits")])?
+    } else {
+        // A resolution was undone when the ticket's last reopen came after it.
+        let mut sql = Sql::new(conn);
+        let day = sql.local_day("h.changed_at", filters);
+        sql.open_per_day(&day, &[("n", "COUNT(*)"), ("hits", &count_if("r.last_reopen > h.changed_at"))]);
+        sql.push(
+            " FROM ticket_status_history h JOIN tickets t ON t.id = h.ticket_id \
+              LEFT JOIN (SELECT ticket_id, MAX(changed_at) AS last_reopen FROM ticket_status_history \
+                         WHERE to_status = 'open' AND from_status IN ('resolved', 'closed') GROUP BY ticket_id) r \
+                ON r.ticket_id = h.ticket_id \
+              WHERE h.to_status = 'resolved'",
+        );
+        ticket_filters(&mut sql, filters, "t.assignee_id");
+        sql.within("h.changed_at", &filters.period).close_per_day();
+        sql.load(conn)?
+    };
     let measures = |row: Option<&CountRow>| {
         let (n, reopened) = row.map_or((0, 0), |r| (r.n, r.hits));
         vec![
@@ -263,25 +360,16 @@ pub(crate) fn reopen_rate(conn: &mut Conn, filters: &Filters) -> Result<Report> 
 /// Satisfied responses (4 or 5) ÷ responses received in the period, and
 /// the response rate of the surveys sent in it.
 pub(crate) fn csat(conn: &mut Conn, filters: &Filters) -> Result<Report> {
-    // Answers per local day and rating: the rate, its series and the
-    // rating breakdown from one statement.
-    let mut sql = Sql::new(conn);
-    let day = sql.local_day("c.responded_at", filters);
-    let ratings: Vec<(String, String)> =
-        (1..=5).map(|r| (format!("r{r}"), count_if(&format!("c.rating = {r}")))).collect();
-    let columns: Vec<(&str, &str)> = ratings.iter().map(|(alias, expr)| (alias.as_str(), expr.as_str())).collect();
-    sql.open_per_day(&day, &columns);
-    sql.push(" FROM csat_surveys c JOIN tickets t ON t.id = c.ticket_id WHERE c.rating IS NOT NULL");
-    ticket_filters(&mut sql, filters, "t.assignee_id");
-    sql.within("c.responded_at", &filters.period).close_per_day();
-    let answered = assemble::fold_days(&sql.load::<RatingsRow>(conn)?, filters.group_by);
-    let mut sql = Sql::new(conn);
-    let day = sql.local_day("c.sent_at", filters);
-    sql.open_per_day(&day, &[("n", "COUNT(*)"), ("hits", &count_if("c.rating IS NOT NULL"))]);
-    sql.push(" FROM csat_surveys c JOIN tickets t ON t.id = c.ticket_id WHERE 1 = 1");
-    ticket_filters(&mut sql, filters, "t.assignee_id");
-    sql.within("c.sent_at", &filters.period).close_per_day();
-    let sent = assemble::fold_days(&sql.load::<CountRow>(conn)?, filters.group_by);
+    let (answered, sent) = if filters.counts_kept {
+        let ratings = [("r1", "r1"), ("r2", "r2"), ("r3", "r3"), ("r4", "r4"), ("r5", "r5")];
+        let answered: Vec<RatingsRow> = kept_per_day(conn, filters, "csat_answered", &ratings)?;
+        let sent: Vec<CountRow> = kept_per_day(conn, filters, "csat_sent", &[("n", "tickets"), ("hits", "hits")])?;
+        (answered, sent)
+    } else {
+        csat_per_day(conn, filters)?
+    };
+    let answered = assemble::fold_days(&answered, filters.group_by);
+    let sent = assemble::fold_days(&sent, filters.group_by);
     let measures = |answered: Option<&RatingsRow>, sent: Option<&CountRow>| {
         let (responses, satisfied) = answered.map_or((0, 0), |r| (r.responses(), r.r4 + r.r5));
         let (surveys, responded) = sent.map_or((0, 0), |r| (r.n, r.hits));
@@ -311,6 +399,28 @@ pub(crate) fn csat(conn: &mut Conn, filters: &Filters) -> Result<Report> {
         });
     }
     Ok(a.finish())
+}
+
+/// CSAT from the surveys themselves: answers per local day and rating, and
+/// surveys sent per local day with those answered.
+fn csat_per_day(conn: &mut Conn, filters: &Filters) -> Result<(Vec<RatingsRow>, Vec<CountRow>)> {
+    let mut sql = Sql::new(conn);
+    let day = sql.local_day("c.responded_at", filters);
+    let ratings: Vec<(String, String)> =
+        (1..=5).map(|r| (format!("r{r}"), count_if(&format!("c.rating = {r}")))).collect();
+    let columns: Vec<(&str, &str)> = ratings.iter().map(|(alias, expr)| (alias.as_str(), expr.as_str())).collect();
+    sql.open_per_day(&day, &columns);
+    sql.push(" FROM csat_surveys c JOIN tickets t ON t.id = c.ticket_id WHERE c.rating IS NOT NULL");
+    ticket_filters(&mut sql, filters, "t.assignee_id");
+    sql.within("c.responded_at", &filters.period).close_per_day();
+    let answered = sql.load::<RatingsRow>(conn)?;
+    let mut sql = Sql::new(conn);
+    let day = sql.local_day("c.sent_at", filters);
+    sql.open_per_day(&day, &[("n", "COUNT(*)"), ("hits", &count_if("c.rating IS NOT NULL"))]);
+    sql.push(" FROM csat_surveys c JOIN tickets t ON t.id = c.ticket_id WHERE 1 = 1");
+    ticket_filters(&mut sql, filters, "t.assignee_id");
+    sql.within("c.sent_at", &filters.period).close_per_day();
+    Ok((answered, sql.load::<CountRow>(conn)?))
 }
 
 /// CSAT answers per rating (1 to 5).
@@ -359,13 +469,7 @@ impl Additive for RatingsRow {
 /// Tickets resolved in the period flagged resolved at first contact ÷
 /// tickets resolved in the period.
 pub(crate) fn fcr(conn: &mut Conn, filters: &Filters) -> Result<Report> {
-    let mut sql = Sql::new(conn);
-    let day = sql.local_day("t.resolved_at", filters);
-    sql.open_per_day(&day, &[("n", "COUNT(*)"), ("hits", &count_if("t.first_contact_resolution"))]);
-    sql.push(" FROM tickets t WHERE t.resolved_at IS NOT NULL");
-    ticket_filters(&mut sql, filters, "t.assignee_id");
-    sql.within("t.resolved_at", &filters.period).close_per_day();
-    let days: Vec<CountRow> = sql.load(conn)?;
+    let days = tickets_per_day(conn, filters, "resolved")?;
     let measures = |row: Option<&CountRow>| {
         let (n, first) = row.map_or((0, 0), |r| (r.n, r.hits));
         vec![Measure::count("resolved", n), Measure::rate("rate", first, n, NO_RESOLVED)]

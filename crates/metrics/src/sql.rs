@@ -278,6 +278,17 @@ pub(crate) struct CountRow {
     pub hits: i64,
 }
 
+/// How many values a duration has, and their sum in its steps, per bucket.
+#[derive(Debug, Clone, QueryableByName)]
+pub(crate) struct DurationDay {
+    #[diesel(sql_type = Text)]
+    pub bucket: String,
+    #[diesel(sql_type = BigInt)]
+    pub n: i64,
+    #[diesel(sql_type = BigInt)]
+    pub total: i64,
+}
+
 /// Order statistics of an integer value per bucket (`stats_over`).
 #[derive(Debug, Clone, QueryableByName)]
 pub(crate) struct StatsRow {

@@ -106,6 +106,7 @@ pub fn generate(conn: &mut Conn, setup: &Setup<'_>, count: u64, mut progress: im
             Ok::<_, Error>(())
         })?;
         business_times::backfill_on(conn, basis.clone(), MEASURE_BATCH)?;
+        rapport_core::db::truncate_wal(conn)?;
         progress(end);
         start = end;
     }

@@ -223,8 +223,13 @@ async fn cycle_length_stage_durations_win_loss_leaderboard_and_pipeline() {
         |key: &str| r["breakdown"].as_array().and_then(|b| b.iter().find(|g| g["key"] == key)).cloned().expect("stage");
     assert_eq!(value(&stage(&s.p.new)["measures"], "count"), "2");
     assert_eq!(value(&stage(&s.p.new)["measures"], "mean_days"), "1");
-    assert_eq!(value(&stage(&s.p.qualified)["measures"], "median_days"), "2");
+    assert_eq!(value(&stage(&s.p.qualified)["measures"], "mean_days"), "2");
+    assert_eq!(value(&stage(&s.p.qualified)["measures"], "share_1_to_3_days"), "100");
+    assert_eq!(value(&stage(&s.p.new)["measures"], "share_under_1_hour"), "0");
     assert_eq!(stage(&s.p.new)["label"], "Sales / New inquiry");
+    // By duration band: all three between one day (included) and three.
+    assert_eq!(value(&stage("1_to_3_days")["measures"], "count"), "3");
+    assert_eq!(value(&stage("3_to_7_days")["measures"], "share"), "0");
 
     let r = report(&app, "win_loss", JANUARY).await;
     assert_eq!((value(&r["measures"], "won"), value(&r["measures"], "lost")), (json!("2"), json!("1")));
@@ -722,6 +727,13 @@ async fn the_kept_counts_equal_the_recount_after_every_kind_of_lead_and_contact_
         &[
             format!("UPDATE leads SET created_at = '2026-01-31 23:00:00' WHERE id = '{}'", ids[3]),
             format!("UPDATE leads SET closed_at = '2026-01-16 22:59:59' WHERE status = 'won' AND id <> '{}'", ids[0]),
+            // Every ended stay of a lead moved at once, across a band edge.
+            format!(
+                "UPDATE lead_stage_history SET left_at = '2026-01-20 10:00:00', entered_at = '2026-01-19 09:00:00' \
+                 WHERE lead_id = '{}' AND left_at IS NOT NULL",
+                ids[2]
+            ),
+            format!("UPDATE leads SET branch_id = NULL, owner_id = '{}' WHERE id = '{}'", s.rep_b.0, ids[2]),
             format!("DELETE FROM lead_follow_ups WHERE lead_id = '{}'", ids[4]),
             format!("DELETE FROM lead_stage_history WHERE lead_id = '{}'", ids[4]),
             format!("DELETE FROM leads WHERE id = '{}'", ids[4]),
@@ -753,12 +765,13 @@ async fn the_kept_counts_equal_the_recount_after_every_kind_of_lead_and_contact_
     ];
     let mut kept = Vec::new();
     for query in &queries {
-        for kpi in ["conversion", "leaderboard", "follow_up_compliance"] {
+        for kpi in ["conversion", "leaderboard", "follow_up_compliance", "stage_durations"] {
             kept.push(report(&app, kpi, query).await);
         }
     }
     assert_eq!(value(&kept[0]["measures"], "cohort_rate"), "40", "January as the fixture test says");
     let follow_ups = &kept[2]["measures"];
+    assert_ne!(value(&kept[3]["measures"], "count"), "0", "stays ended in January");
     // Due in January: the two set there, and the two the contacts moved
     // the cadence to (each contact sets the next one from its own instant);
     // met: the one called at 23:30 Lagos on its due day.
@@ -767,7 +780,7 @@ async fn the_kept_counts_equal_the_recount_after_every_kind_of_lead_and_contact_
     exec(&app, &["UPDATE metric_settings SET time_zone = 'Etc/Unknown'".to_owned()]);
     let mut summed = Vec::new();
     for query in &queries {
-        for kpi in ["conversion", "leaderboard", "follow_up_compliance"] {
+        for kpi in ["conversion", "leaderboard", "follow_up_compliance", "stage_durations"] {
             summed.push(report(&app, kpi, query).await);
         }
     }

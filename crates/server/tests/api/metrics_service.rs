@@ -350,3 +350,157 @@ async fn a_ticket_resolved_through_the_desk_is_measured_and_counted() {
     let fcr = report(&app, "fcr", &format!("from={today}&to={today}")).await;
     assert_eq!(value(&fcr["measures"], "rate"), "100", "resolved with no touch: first contact");
 }
+
+/// The kept ticket counts (migration 000024) after writes of every kind,
+/// through the desk and straight in SQL (several rows of one ticket in one
+/// statement among them): no kept value differs from its recount, a
+/// rebuild for another zone and back keeps it so, and the reports read
+/// from the counts say what the rows say.
+#[actix_web::test]
+async fn the_kept_ticket_counts_equal_the_recount_after_every_kind_of_ticket_write() {
+    let app = TestApp::new().await;
+    let d = desk_fixture(&app).await;
+    let ids: Vec<String> = {
+        // T1 to T6 by their numbers (MOT-000000 to MOT-000005).
+        let all = app.get("/api/v1/tickets?limit=100").await;
+        let mut tickets: Vec<(String, String)> = all.body["data"]
+            .as_array()
+            .expect("tickets")
+            .iter()
+            .map(|t| (t["number"].as_str().expect("number").to_owned(), t["id"].as_str().expect("id").to_owned()))
+            .collect();
+        tickets.sort();
+        tickets.into_iter().map(|(_, id)| id).collect()
+    };
+    assert_eq!(ids.len(), 6);
+    // Through the desk: logged, answered, resolved (a survey answered),
+    // reopened, resolved again, closed; another reassigned.
+    let category = app.post("/api/v1/ticket-categories", json!({"name": "General", "kind": "general"})).await.id();
+    // The fixture's tickets took numbers 0 to 5 behind the counter's back.
+    exec(&app, &[format!("INSERT INTO ticket_counters (division_id, last_number) VALUES ('{}', 100)", d.motors)]);
+    let created = app
+        .post(
+            "/api/v1/tickets",
+            json!({"division_id": d.motors, "category_id": category, "channel": "call", "subject": "Noise",
+                   "assignee_id": d.agent_x.0}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    let id = created.id();
+    let reply =
+        app.post(&format!("/api/v1/tickets/{id}/comments"), json!({"visibility": "public", "body": "On it"})).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+    let set_status = |status: &'static str| {
+        let (app, id) = (&app, id.clone());
+        async move {
+            let version = app.get(&format!("/api/v1/tickets/{id}")).await.body["version"].clone();
+            let req = TestRequest::post()
+                .uri(&format!("/api/v1/tickets/{id}/status"))
+                .set_json(json!({"status": status, "version": version}));
+            let reply = app.call(req).await;
+            assert_eq!(reply.status, StatusCode::OK, "{status}: {:?}", reply.body);
+            reply.body
+        }
+    };
+    let resolved = set_status("resolved").await;
+    let token = resolved["csat_survey"]["token"].as_str().expect("token").to_owned();
+    let req = TestRequest::post().uri(&format!("/api/v1/public/csat/{token}")).set_json(json!({"rating": 3}));
+    assert_eq!(app.call_as(req, None).await.status, StatusCode::OK);
+    set_status("open").await;
+    set_status("resolved").await;
+    set_status("closed").await;
+    let version = app.get(&format!("/api/v1/tickets/{}", ids[0])).await.body["version"].as_i64().expect("version");
+    let reassigned =
+        app.patch(&format!("/api/v1/tickets/{}", ids[0]), Some(version), json!({"assignee_id": d.agent_y})).await;
+    assert_eq!(reassigned.status, StatusCode::OK, "{:?}", reassigned.body);
+    let in_sync = |app: &TestApp| {
+        let mut conn = app.db().read().expect("conn");
+        rapport_metrics::rollups::differences(&mut conn).expect("check")
+    };
+    assert_eq!(in_sync(&app), 0, "after the desk's writes");
+
+    // Straight in SQL: both of a ticket's resolutions moved in one
+    // statement (now both before its reopen), every SLA flag flipped at
+    // once, a resolution moved across Lagos midnight, a survey answered
+    // and one removed, a ticket archived, one deleted with its rows.
+    let (t1, t2, t3, t5, t6) = (&ids[0], &ids[1], &ids[2], &ids[4], &ids[5]);
+    exec(
+        &app,
+        &[
+            format!(
+                "UPDATE ticket_status_history SET changed_at = '2026-01-10 22:30:00' \
+                 WHERE ticket_id = '{t5}' AND to_status = 'resolved'"
+            ),
+            "UPDATE ticket_slas SET resolution_breached = NOT resolution_breached, \
+             response_breached = NOT response_breached"
+                .to_owned(),
+            format!("UPDATE tickets SET resolved_at = '2026-01-07 23:30:00' WHERE id = '{t1}'"),
+            format!(
+                "UPDATE csat_surveys SET rating = 1, responded_at = '2026-01-13 09:00:00' WHERE ticket_id = '{t5}'"
+            ),
+            format!("DELETE FROM csat_surveys WHERE ticket_id = '{t2}'"),
+            format!("UPDATE tickets SET archived_at = '2026-01-30 00:00:00' WHERE id = '{t6}'"),
+            format!("DELETE FROM ticket_slas WHERE ticket_id = '{t3}'"),
+            format!("DELETE FROM ticket_status_history WHERE ticket_id = '{t3}'"),
+            format!("DELETE FROM csat_surveys WHERE ticket_id = '{t3}'"),
+            format!("DELETE FROM tickets WHERE id = '{t3}'"),
+        ],
+    );
+    assert_eq!(in_sync(&app), 0, "after the writes in SQL");
+    {
+        use rapport_metrics::rollups::{differences, prepare};
+        let mut conn = app.db().write().expect("conn");
+        assert!(prepare(&mut conn, chrono_tz::Europe::London).expect("rebuilt for London"));
+        assert_eq!(differences(&mut conn).expect("check"), 0);
+        assert!(prepare(&mut conn, chrono_tz::Africa::Lagos).expect("rebuilt for Lagos"));
+        assert_eq!(differences(&mut conn).expect("check"), 0);
+    }
+
+    // The reports and the dashboard read from the counts say what the rows say.
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Africa::Lagos).date_naive();
+    let queries = [
+        JANUARY.to_owned(),
+        format!("from=2025-12-01&to={today}&group_by=week"),
+        format!("from=2026-01-01&to={today}&group_by=day&user_id={}", d.agent_x.0),
+        format!("from=2026-01-01&to={today}&group_by=month&division_id={}", d.motors),
+    ];
+    let kept = read_all(&app, &queries).await;
+    // January after the writes: T1 (moved late on the 7th), T2, T5 resolved
+    // and timed; T5's two resolutions both undone by its reopen.
+    let tile = |dashboard: &serde_json::Value, kpi: &str| {
+        dashboard["tiles"].as_array().and_then(|t| t.iter().find(|x| x["kpi"] == kpi)).cloned().expect("tile")
+    };
+    let january = &kept[KEPT_KPIS.len()];
+    assert_eq!(value(&tile(january, "resolution_time")["measures"], "mean_business_days"), "3.33");
+    assert_eq!(value(&tile(january, "reopen_rate")["measures"], "reopened"), "2");
+    assert_eq!(value(&tile(january, "csat")["measures"], "responses"), "2", "a 5, and T5's 1");
+    // The dashboard's means are the reports' means.
+    for kpi in ["resolution_time", "first_response_time", "cycle_length"] {
+        let full = report(&app, kpi, JANUARY).await;
+        for m in tile(january, kpi)["measures"].as_array().expect("measures") {
+            assert_eq!(&measure(&full["measures"], m["name"].as_str().expect("name")).clone(), m, "{kpi}");
+        }
+    }
+    // Counts kept for another zone are not read: the reports sum the rows.
+    exec(&app, &["UPDATE metric_settings SET time_zone = 'Etc/Unknown'".to_owned()]);
+    let summed = read_all(&app, &queries).await;
+    assert_eq!(kept, summed, "the kept counts and the rows agree");
+}
+
+/// The service reports the kept ticket counts serve.
+const KEPT_KPIS: [&str; 5] = ["sla_compliance", "backlog", "reopen_rate", "csat", "fcr"];
+
+/// Per query: each of [`KEPT_KPIS`], then the dashboard (without the series).
+async fn read_all(app: &TestApp, queries: &[String]) -> Vec<serde_json::Value> {
+    let mut all = Vec::new();
+    for query in queries {
+        for kpi in KEPT_KPIS {
+            all.push(report(app, kpi, query).await);
+        }
+        let no_series: Vec<&str> = query.split('&').filter(|p| !p.starts_with("group_by")).collect();
+        let dashboard = app.get(&format!("/api/v1/metrics/dashboard?{}", no_series.join("&"))).await;
+        assert_eq!(dashboard.status, StatusCode::OK, "{:?}", dashboard.body);
+        all.push(dashboard.body);
+    }
+    all
+}

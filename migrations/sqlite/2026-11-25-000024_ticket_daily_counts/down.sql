@@ -1,0 +1,17 @@
+DROP TRIGGER csat_surveys_metric_facts_delete;
+DROP TRIGGER csat_surveys_metric_facts_update;
+DROP TRIGGER csat_surveys_metric_facts_insert;
+DROP TRIGGER ticket_status_history_metric_facts_delete;
+DROP TRIGGER ticket_status_history_metric_facts_update;
+DROP TRIGGER ticket_status_history_metric_facts_insert;
+DROP TRIGGER ticket_slas_metric_facts_delete;
+DROP TRIGGER ticket_slas_metric_facts_update;
+DROP TRIGGER ticket_slas_metric_facts_insert;
+DROP TRIGGER tickets_metric_facts_delete;
+DROP TRIGGER tickets_metric_facts_update;
+DROP TRIGGER tickets_metric_facts_insert;
+DROP TRIGGER ticket_daily_counts_take;
+DROP TRIGGER ticket_daily_counts_add;
+DROP VIEW ticket_metric_contributions;
+DROP TABLE ticket_daily_counts;
+DROP TABLE ticket_metric_facts;

@@ -1,0 +1,17 @@
+DROP TRIGGER customer_emails_quality_facts_delete;
+DROP TRIGGER customer_emails_quality_facts_update;
+DROP TRIGGER customer_emails_quality_facts_insert;
+DROP TRIGGER customer_phones_quality_facts_delete;
+DROP TRIGGER customer_phones_quality_facts_update;
+DROP TRIGGER customer_phones_quality_facts_insert;
+DROP TRIGGER customer_divisions_quality_facts_delete;
+DROP TRIGGER customer_divisions_quality_facts_update;
+DROP TRIGGER customer_divisions_quality_facts_insert;
+DROP TRIGGER customers_quality_facts_delete;
+DROP TRIGGER customers_quality_facts_update;
+DROP TRIGGER customers_quality_facts_insert;
+DROP TRIGGER customer_quality_counts_take;
+DROP TRIGGER customer_quality_counts_add;
+DROP VIEW customer_quality_contributions;
+DROP TABLE customer_quality_counts;
+DROP TABLE customer_quality_facts;
