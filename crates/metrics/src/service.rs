@@ -49,12 +49,17 @@ where
         columns.iter().map(|(alias, column)| format!("CAST(SUM(c.{column}) AS BIGINT) AS {alias}")).collect();
     sql.push(&format!("SELECT {key} AS bucket, {} FROM ticket_daily_counts c WHERE c.basis = ", sums.join(", ")));
     sql.text(basis).within_days("c.day", &filters.period);
+    kept_filters(&mut sql, filters);
+    sql.push(" GROUP BY c.day");
+    sql.load(conn)
+}
+
+/// The filters on the kept ticket counts `c` (a user is the assignee).
+fn kept_filters(sql: &mut Sql, filters: &Filters) {
     sql.eq_opt("c.division_id", filters.division_id.as_deref());
     sql.eq_opt("c.branch_id", filters.branch_id.as_deref());
     sql.eq_opt("c.queue_id", filters.queue_id.as_deref());
     sql.eq_opt("c.assignee_id", filters.user_id.as_deref());
-    sql.push(" GROUP BY c.day");
-    sql.load(conn)
 }
 
 /// Per local day, tickets of `basis` (`created`, `resolved`) as `n`, and
@@ -264,23 +269,52 @@ struct StatusCount {
     breached: i64,
 }
 
+/// Unresolved tickets now per status, with those past a deadline: flagged
+/// breached, or a running clock past its resolution due time. From the
+/// kept counts where they apply (the flags kept, the running clocks past
+/// due and not flagged yet counted live: the sweeper flags them soon after).
+fn unresolved_now(conn: &mut Conn, filters: &Filters) -> Result<Vec<StatusCount>> {
+    let now = rapport_core::time::stored(filters.clock.now);
+    let mut sql = Sql::new(conn);
+    if filters.counts_kept {
+        // 'unresolved_' is 11 characters: the status follows.
+        sql.push(
+            "SELECT status, CAST(SUM(n) AS BIGINT) AS n, CAST(SUM(breached) AS BIGINT) AS breached FROM (\
+               SELECT SUBSTR(c.basis, 12) AS status, c.tickets AS n, c.hits AS breached FROM ticket_daily_counts c \
+               WHERE c.basis IN ('unresolved_new', 'unresolved_open', 'unresolved_pending')",
+        );
+        kept_filters(&mut sql, filters);
+        // CROSS JOIN: SQLite loops over the running clocks past due (the
+        // partial index), not over every ticket of a division.
+        sql.push(
+            " UNION ALL SELECT t.status, 0, 1 FROM ticket_slas s CROSS JOIN tickets t \
+               WHERE t.id = s.ticket_id AND s.clock = 'running' AND NOT s.resolution_breached \
+               AND NOT s.response_breached AND t.status IN ('new', 'open', 'pending') AND s.resolution_due_at < ",
+        );
+        sql.instant(now);
+        ticket_filters(&mut sql, filters, "t.assignee_id");
+        sql.push(") u GROUP BY status");
+    } else {
+        sql.push(
+            "SELECT t.status AS status, COUNT(*) AS n, \
+                    CAST(COALESCE(SUM(CASE WHEN s.resolution_breached OR s.response_breached \
+                                           OR (s.clock = 'running' AND s.resolution_due_at < ",
+        );
+        sql.instant(now);
+        sql.push(
+            ") THEN 1 ELSE 0 END), 0) AS BIGINT) AS breached \
+             FROM tickets t LEFT JOIN ticket_slas s ON s.ticket_id = t.id WHERE t.status IN ('new', 'open', 'pending')",
+        );
+        ticket_filters(&mut sql, filters, "t.assignee_id");
+        sql.push(" GROUP BY t.status");
+    }
+    sql.load(conn)
+}
+
 /// Unresolved tickets now (by status, with those past a deadline), and
 /// the period's inflow (logged) and outflow (resolved).
 pub(crate) fn backlog(conn: &mut Conn, filters: &Filters) -> Result<Report> {
-    let mut sql = Sql::new(conn);
-    sql.push(
-        "SELECT t.status AS status, COUNT(*) AS n, \
-                CAST(COALESCE(SUM(CASE WHEN s.resolution_breached OR s.response_breached \
-                                       OR (s.clock = 'running' AND s.resolution_due_at < ",
-    );
-    sql.instant(rapport_core::time::stored(filters.clock.now));
-    sql.push(
-        ") THEN 1 ELSE 0 END), 0) AS BIGINT) AS breached \
-         FROM tickets t LEFT JOIN ticket_slas s ON s.ticket_id = t.id WHERE t.status IN ('new', 'open', 'pending')",
-    );
-    ticket_filters(&mut sql, filters, "t.assignee_id");
-    sql.push(" GROUP BY t.status");
-    let statuses: Vec<StatusCount> = sql.load(conn)?;
+    let statuses = unresolved_now(conn, filters)?;
     let flow_measures = |logged: Option<&CountRow>, resolved: Option<&CountRow>| {
         vec![
             Measure::count("logged", logged.map_or(0, |r| r.n)),
@@ -505,10 +539,13 @@ pub(crate) fn handle_time(conn: &mut Conn, filters: &Filters) -> Result<Report> 
     let rows = |conn: &mut Conn, bucket: Option<GroupBy>, by_agent: bool| -> Result<Vec<HandlingRow>> {
         let mut sql = Sql::new(conn);
         let key = if by_agent { "i.user_id".to_owned() } else { sql.bucket("i.occurred_at", filters, bucket) };
+        // The handling interactions in the period first (their partial
+        // index; CROSS JOIN keeps that order on SQLite), then their tickets.
         sql.push(&format!(
             "SELECT {key} AS bucket, COUNT(*) AS n, CAST(SUM(i.duration_seconds) AS BIGINT) AS total, \
                     COUNT(DISTINCT i.ticket_id) AS tickets \
-             FROM interactions i JOIN tickets t ON t.id = i.ticket_id WHERE i.duration_seconds IS NOT NULL"
+             FROM interactions i CROSS JOIN tickets t \
+             WHERE t.id = i.ticket_id AND i.ticket_id IS NOT NULL AND i.duration_seconds IS NOT NULL"
         ));
         if by_agent {
             sql.push(" AND i.user_id IS NOT NULL");

@@ -214,7 +214,9 @@ pub fn synthetic_customers(db: &Db, count: u64) -> Result<()> {
             conn.transaction(|conn| divisions::create(conn, &ctx, input))?.id
         }
     };
-    rapport_customers::synthetic::generate(&mut conn, &division_id, count)
+    rapport_metrics::rollups::with_quality_rebuilt_after(&mut conn, |conn| {
+        rapport_customers::synthetic::generate(conn, &division_id, count)
+    })
 }
 
 /// Synthetic sales reps owning synthetic leads, besides the demo rep.

@@ -776,6 +776,21 @@ async fn the_kept_counts_equal_the_recount_after_every_kind_of_lead_and_contact_
     // the cadence to (each contact sets the next one from its own instant);
     // met: the one called at 23:30 Lagos on its due day.
     assert_eq!((value(follow_ups, "due"), value(follow_ups, "met")), (json!("4"), json!("1")), "{follow_ups}");
+    // The dashboard's cycle length (per-division counts without a branch or
+    // owner filter, the finer ones with) is the report's, in every scope.
+    for query in &queries {
+        let no_series: Vec<&str> = query.split('&').filter(|p| !p.starts_with("group_by")).collect();
+        let query = no_series.join("&");
+        let dashboard = app.get(&format!("/api/v1/metrics/dashboard?{query}")).await;
+        assert_eq!(dashboard.status, StatusCode::OK, "{:?}", dashboard.body);
+        let tile =
+            dashboard.body["tiles"].as_array().and_then(|t| t.iter().find(|x| x["kpi"] == "cycle_length")).cloned();
+        let full = report(&app, "cycle_length", &query).await;
+        for m in tile.expect("tile")["measures"].as_array().expect("measures") {
+            assert_eq!(measure(&full["measures"], m["name"].as_str().expect("name")), m, "{query}");
+        }
+        assert_ne!(value(&full["measures"], "count"), "0", "{query}: leads won in the period");
+    }
     // Counts kept for another zone are not read: the reports sum the leads.
     exec(&app, &["UPDATE metric_settings SET time_zone = 'Etc/Unknown'".to_owned()]);
     let mut summed = Vec::new();

@@ -818,3 +818,48 @@ async fn the_kept_quality_counts_equal_the_recount_after_every_kind_of_customer_
     let counted = read_all().await;
     assert_eq!(kept, counted, "the kept counts and the customers agree");
 }
+
+/// A bulk load of customers with the data-quality triggers suspended
+/// (PostgreSQL; SQLite keeps them row by row) ends with the facts and
+/// counts rebuilt and the triggers on; a load cut short, with the
+/// triggers left off, is rebuilt at the next start.
+#[actix_web::test]
+async fn a_bulk_customer_load_ends_with_the_quality_counts_rebuilt() {
+    use rapport_metrics::rollups::{differences, prepare, with_quality_rebuilt_after};
+    let app = TestApp::new().await;
+    let synthetic = division(&app, "SYN", "Synthetic").await;
+    let mut conn = app.db().write().expect("conn");
+    with_quality_rebuilt_after(&mut conn, |conn| rapport_customers::synthetic::generate(conn, &synthetic, 40))
+        .expect("loaded");
+    assert_eq!(differences(&mut conn).expect("check"), 0, "after the load");
+    drop(conn);
+    let r = report(&app, "completeness", "").await;
+    assert_eq!(value(&r["measures"], "customers"), "40", "{r}");
+
+    let postgres = matches!(*app.db().read().expect("conn"), rapport_core::db::Conn::Postgres(_));
+    if postgres {
+        // As a load killed midway leaves it: the triggers off, rows written.
+        exec(&app, &["ALTER TABLE customers DISABLE TRIGGER customers_quality_facts_insert".to_owned()]);
+        let created = app
+            .post(
+                "/api/v1/customers",
+                json!({"kind": "person", "first_name": "Ada", "last_name": "Eze", "source": "walk_in"}),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+        let mut conn = app.db().write().expect("conn");
+        assert!(differences(&mut conn).expect("check") > 0, "the new customer is not counted");
+        prepare(&mut conn, chrono_tz::Africa::Lagos).expect("start-up");
+        assert_eq!(differences(&mut conn).expect("check"), 0, "rebuilt at start-up");
+        drop(conn);
+        let another = app
+            .post(
+                "/api/v1/customers",
+                json!({"kind": "person", "first_name": "Bo", "last_name": "Ay", "source": "walk_in"}),
+            )
+            .await;
+        assert_eq!(another.status, StatusCode::CREATED, "{:?}", another.body);
+        let mut conn = app.db().read().expect("conn");
+        assert_eq!(differences(&mut conn).expect("check"), 0, "the triggers are back on");
+    }
+}

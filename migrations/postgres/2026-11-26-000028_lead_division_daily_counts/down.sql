@@ -1,0 +1,3 @@
+DROP TRIGGER lead_division_daily_counts_follow ON lead_daily_counts;
+DROP FUNCTION lead_division_daily_counts_follow();
+DROP TABLE lead_division_daily_counts;

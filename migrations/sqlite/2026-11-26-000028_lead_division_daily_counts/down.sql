@@ -1,0 +1,4 @@
+DROP TRIGGER lead_division_daily_counts_take;
+DROP TRIGGER lead_division_daily_counts_change;
+DROP TRIGGER lead_division_daily_counts_add;
+DROP TABLE lead_division_daily_counts;
