@@ -284,16 +284,21 @@ fn unresolved_now(conn: &mut Conn, filters: &Filters) -> Result<Vec<StatusCount>
                WHERE c.basis IN ('unresolved_new', 'unresolved_open', 'unresolved_pending')",
         );
         kept_filters(&mut sql, filters);
-        // CROSS JOIN: SQLite loops over the running clocks past due (the
-        // partial index), not over every ticket of a division.
+        // The running clocks past due first (their partial index), each
+        // ticket probed by id: a join let both planners walk every ticket
+        // of the scope (PostgreSQL estimated thousands of such clocks where
+        // there were seven, and hashed the tickets: 140 ms).
         sql.push(
-            " UNION ALL SELECT t.status, 0, 1 FROM ticket_slas s CROSS JOIN tickets t \
-               WHERE t.id = s.ticket_id AND s.clock = 'running' AND NOT s.resolution_breached \
-               AND NOT s.response_breached AND t.status IN ('new', 'open', 'pending') AND s.resolution_due_at < ",
+            " UNION ALL SELECT x.status, 0, 1 FROM (SELECT (SELECT t.status FROM tickets t \
+               WHERE t.id = s.ticket_id AND t.status IN ('new', 'open', 'pending')",
+        );
+        ticket_filters(&mut sql, filters, "t.assignee_id");
+        sql.push(
+            ") AS status FROM ticket_slas s WHERE s.clock = 'running' AND NOT s.resolution_breached \
+               AND NOT s.response_breached AND s.resolution_due_at < ",
         );
         sql.instant(now);
-        ticket_filters(&mut sql, filters, "t.assignee_id");
-        sql.push(") u GROUP BY status");
+        sql.push(") x WHERE x.status IS NOT NULL) u GROUP BY status");
     } else {
         sql.push(
             "SELECT t.status AS status, COUNT(*) AS n, \
