@@ -43,19 +43,97 @@ const LEAD_KEY: &str = "basis, day, division_id, branch_id, owner_id, status, cu
 const FOLLOW_UP_KEY: &str = "day, division_id, branch_id, owner_id";
 /// The key of `lead_stay_counts`.
 const STAY_KEY: &str = "day, stage_id, division_id, branch_id, owner_id, band";
-/// The key of `ticket_daily_counts`.
-const TICKET_KEY: &str = "basis, day, division_id, branch_id, queue_id, assignee_id";
-/// The measures of `ticket_daily_counts` and `ticket_metric_facts`.
-const TICKET_MEASURES: [&str; 12] =
-    ["tickets", "hits", "timed", "time_sum", "sla", "resolution_met", "response_met", "r1", "r2", "r3", "r4", "r5"];
-/// The columns of `ticket_metric_facts` (and its view of contributions).
-const TICKET_FACT: &str = "ticket_id, basis, source_id, day, division_id, branch_id, queue_id, assignee_id, \
-     tickets, hits, timed, time_sum, sla, resolution_met, response_met, r1, r2, r3, r4, r5";
-/// The key of `customer_quality_counts`.
-const QUALITY_KEY: &str = "division_key, owner_id";
-/// The columns of `customer_quality_facts` (and its view of contributions).
-const QUALITY_FACT: &str = "customer_id, division_key, owner_id, customers, complete, name, primary_email, \
-     primary_phone, address, source, owner, division, phones, phones_invalid, emails, emails_invalid";
+/// Counts summed from facts kept per row (a ticket's, a customer's) by
+/// triggers on the rows they are computed from. A bulk load may suspend the
+/// triggers and rebuild the facts and counts once after it, on PostgreSQL
+/// ([`with_facts_rebuilt_after`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeptFacts {
+    /// `ticket_metric_facts` and `ticket_daily_counts` (migration 000024).
+    Tickets,
+    /// `customer_quality_facts` and `customer_quality_counts` (000026).
+    CustomerQuality,
+}
+
+/// Where a [`KeptFacts`] lives: the facts table and the view of what the
+/// rows contribute now (same columns), the counts table with its key and
+/// measures, the tables whose writes refresh the facts (by triggers
+/// `{source}_{stem}_{insert|update|delete}`) and the trigger on the facts
+/// that keeps the counts.
+struct FactsTables {
+    facts: &'static str,
+    view: &'static str,
+    columns: &'static str,
+    counts: &'static str,
+    key: &'static str,
+    measures: &'static [&'static str],
+    sources: &'static [&'static str],
+    stem: &'static str,
+    follow: &'static str,
+}
+
+const TICKET_FACTS: FactsTables = FactsTables {
+    facts: "ticket_metric_facts",
+    view: "ticket_metric_contributions",
+    columns: "ticket_id, basis, source_id, day, division_id, branch_id, queue_id, assignee_id, \
+              tickets, hits, timed, time_sum, sla, resolution_met, response_met, r1, r2, r3, r4, r5",
+    counts: "ticket_daily_counts",
+    key: "basis, day, division_id, branch_id, queue_id, assignee_id",
+    measures: &[
+        "tickets",
+        "hits",
+        "timed",
+        "time_sum",
+        "sla",
+        "resolution_met",
+        "response_met",
+        "r1",
+        "r2",
+        "r3",
+        "r4",
+        "r5",
+    ],
+    sources: &["tickets", "ticket_slas", "ticket_status_history", "csat_surveys"],
+    stem: "metric_facts",
+    follow: "ticket_daily_counts_follow",
+};
+
+const QUALITY_FACTS: FactsTables = FactsTables {
+    facts: "customer_quality_facts",
+    view: "customer_quality_contributions",
+    columns: "customer_id, division_key, owner_id, customers, complete, name, primary_email, \
+              primary_phone, address, source, owner, division, phones, phones_invalid, emails, emails_invalid",
+    counts: "customer_quality_counts",
+    key: "division_key, owner_id",
+    measures: &crate::quality::KEPT_MEASURES,
+    sources: &["customers", "customer_divisions", "customer_phones", "customer_emails"],
+    stem: "quality_facts",
+    follow: "customer_quality_counts_follow",
+};
+
+impl KeptFacts {
+    const ALL: [KeptFacts; 2] = [KeptFacts::Tickets, KeptFacts::CustomerQuality];
+
+    fn tables(self) -> &'static FactsTables {
+        match self {
+            KeptFacts::Tickets => &TICKET_FACTS,
+            KeptFacts::CustomerQuality => &QUALITY_FACTS,
+        }
+    }
+
+    /// The PostgreSQL triggers that keep the facts and counts, as (table,
+    /// trigger).
+    fn triggers(self) -> Vec<(&'static str, String)> {
+        let t = self.tables();
+        let mut triggers: Vec<(&'static str, String)> = t
+            .sources
+            .iter()
+            .flat_map(|&table| ["insert", "update", "delete"].map(|op| (table, format!("{table}_{}_{op}", t.stem))))
+            .collect();
+        triggers.push((t.facts, t.follow.to_owned()));
+        triggers
+    }
+}
 
 #[derive(QueryableByName)]
 struct ZoneRow {
@@ -79,11 +157,13 @@ fn kept_zone(conn: &mut Conn) -> Result<Option<String>> {
 /// another zone, rewrites the local days and rebuilds every count from the
 /// rows, in one transaction. Returns whether it rebuilt. Run at start-up,
 /// before the server takes requests (a rebuild reads every lead). First
-/// rebuilds the data-quality facts and counts if a bulk load left them
-/// suspended ([`with_quality_rebuilt_after`]).
+/// rebuilds the kept facts and counts a bulk load left suspended
+/// ([`with_facts_rebuilt_after`]).
 pub fn prepare(conn: &mut Conn, tz: Tz) -> Result<bool> {
-    if quality_suspended(conn)? {
-        rebuild_quality(conn)?;
+    for facts in KeptFacts::ALL {
+        if suspended(conn, facts)? {
+            rebuild_facts(conn, facts)?;
+        }
     }
     if kept_zone(conn)?.as_deref() == Some(tz.name()) {
         return Ok(false);
@@ -111,47 +191,41 @@ pub fn prepare(conn: &mut Conn, tz: Tz) -> Result<bool> {
     Ok(true)
 }
 
-/// The PostgreSQL triggers that keep the data-quality facts and counts, as
-/// (table, trigger).
-fn quality_triggers() -> Vec<(&'static str, String)> {
-    let mut triggers: Vec<(&'static str, String)> =
-        ["customers", "customer_divisions", "customer_phones", "customer_emails"]
-            .into_iter()
-            .flat_map(|table| ["insert", "update", "delete"].map(|op| (table, format!("{table}_quality_facts_{op}"))))
-            .collect();
-    triggers.push(("customer_quality_facts", "customer_quality_counts_follow".to_owned()));
-    triggers
-}
-
-/// Runs `load`, a bulk load of customers that commits as it goes, with the
-/// data-quality facts and counts rebuilt from the rows once after it instead
-/// of refreshed row by row, on PostgreSQL. Row by row, a load pays a refresh
-/// per customer, division, phone and email written (≈ 0.3 ms each), and
-/// customers without an owner put every fact on the same few rows of the
-/// counts: PostgreSQL keeps each superseded version of a row until its
-/// transaction ends, and the next upsert of the row walks them all, so the
-/// load turns quadratic (the synthetic seed's first 50,000 customers did not
-/// finish in nine minutes). A load cut short leaves the triggers off;
-/// [`prepare`] rebuilds and turns them back on at the next start. Not for a
-/// server taking writes meanwhile.
-pub fn with_quality_rebuilt_after<T>(conn: &mut Conn, load: impl FnOnce(&mut Conn) -> Result<T>) -> Result<T> {
+/// Runs `load`, a bulk load that commits as it goes, with `facts` and
+/// their counts rebuilt from the rows once after it instead of refreshed
+/// row by row, on PostgreSQL. Row by row, a load pays a refresh per row
+/// written (≈ 0.3–1 ms each: every customer, division, phone and email;
+/// every ticket, SLA clock, status change and survey), and rows that share
+/// a key of the counts (customers without an owner, a queue's tickets of a
+/// day) put every fact on the same few rows: PostgreSQL keeps each
+/// superseded version of a row until its transaction ends, and the next
+/// upsert of the row walks them all, so the load turns quadratic (the
+/// synthetic seed's first 50,000 customers did not finish in nine minutes;
+/// its first chunk of tickets ran over six). A load cut short leaves the
+/// triggers off; [`prepare`] rebuilds and turns them back on at the next
+/// start. Not for a server taking writes meanwhile.
+pub fn with_facts_rebuilt_after<T>(
+    conn: &mut Conn,
+    facts: KeptFacts,
+    load: impl FnOnce(&mut Conn) -> Result<T>,
+) -> Result<T> {
     if !matches!(conn, Conn::Postgres(_)) {
         return load(conn);
     }
-    for (table, trigger) in quality_triggers() {
+    for (table, trigger) in facts.triggers() {
         Sql::new(conn).push(&format!("ALTER TABLE {table} DISABLE TRIGGER {trigger}")).execute(conn)?;
     }
     let loaded = load(conn);
-    rebuild_quality(conn)?;
+    rebuild_facts(conn, facts)?;
     loaded
 }
 
-/// Whether [`with_quality_rebuilt_after`] left the data-quality triggers off.
-fn quality_suspended(conn: &mut Conn) -> Result<bool> {
+/// Whether [`with_facts_rebuilt_after`] left any trigger of `facts` off.
+fn suspended(conn: &mut Conn, facts: KeptFacts) -> Result<bool> {
     if !matches!(conn, Conn::Postgres(_)) {
         return Ok(false);
     }
-    let names: Vec<String> = quality_triggers().into_iter().map(|(_, trigger)| format!("'{trigger}'")).collect();
+    let names: Vec<String> = facts.triggers().into_iter().map(|(_, trigger)| format!("'{trigger}'")).collect();
     let rows: Vec<CountOnly> = Sql::new(conn)
         .push(&format!(
             "SELECT COUNT(*) AS n FROM pg_trigger WHERE tgenabled = 'D' AND tgname IN ({})",
@@ -161,30 +235,29 @@ fn quality_suspended(conn: &mut Conn) -> Result<bool> {
     Ok(rows.first().is_some_and(|r| r.n > 0))
 }
 
-/// Rebuilds the data-quality facts and counts from the rows and turns their
-/// triggers back on, in one transaction (all off while it writes, however
-/// many a load left off).
-fn rebuild_quality(conn: &mut Conn) -> Result<()> {
-    let measures = crate::quality::KEPT_MEASURES.join(", ");
-    let sums: Vec<String> = crate::quality::KEPT_MEASURES.iter().map(|m| format!("SUM({m})")).collect();
-    let mut statements: Vec<String> = quality_triggers()
+/// Rebuilds `facts` and their counts from the rows and turns their triggers
+/// back on, in one transaction (all off while it writes, however many a
+/// load left off).
+fn rebuild_facts(conn: &mut Conn, facts: KeptFacts) -> Result<()> {
+    let FactsTables { facts: table, view, columns, counts, key, measures, .. } = facts.tables();
+    let sums: Vec<String> = measures.iter().map(|m| format!("SUM({m})")).collect();
+    let mut statements: Vec<String> = facts
+        .triggers()
         .into_iter()
         .map(|(table, trigger)| format!("ALTER TABLE {table} DISABLE TRIGGER {trigger}"))
         .collect();
     statements.extend([
-        "DELETE FROM customer_quality_facts".to_owned(),
-        "DELETE FROM customer_quality_counts".to_owned(),
+        format!("DELETE FROM {table}"),
+        format!("DELETE FROM {counts}"),
+        format!("INSERT INTO {table} ({columns}) SELECT {columns} FROM {view}"),
         format!(
-            "INSERT INTO customer_quality_facts ({QUALITY_FACT}) SELECT {QUALITY_FACT} FROM customer_quality_contributions"
-        ),
-        format!(
-            "INSERT INTO customer_quality_counts ({QUALITY_KEY}, shard, {measures}) \
-             SELECT {QUALITY_KEY}, 0, {} FROM customer_quality_facts GROUP BY {QUALITY_KEY}",
+            "INSERT INTO {counts} ({key}, shard, {}) SELECT {key}, 0, {} FROM {table} GROUP BY {key}",
+            measures.join(", "),
             sums.join(", ")
         ),
     ]);
     statements.extend(
-        quality_triggers().into_iter().map(|(table, trigger)| format!("ALTER TABLE {table} ENABLE TRIGGER {trigger}")),
+        facts.triggers().into_iter().map(|(table, trigger)| format!("ALTER TABLE {table} ENABLE TRIGGER {trigger}")),
     );
     conn.transaction(|conn| {
         for statement in &statements {
@@ -192,6 +265,72 @@ fn rebuild_quality(conn: &mut Conn) -> Result<()> {
         }
         Ok(())
     })
+}
+
+/// The daily counts PostgreSQL's triggers keep in shards, as (table, key,
+/// measures), in the order they fold: `lead_daily_counts` first, whose own
+/// trigger moves the folded sums in `lead_division_daily_counts` to their
+/// shard 0 too.
+const SHARDED_DAILY_COUNTS: [(&str, &str, &[&str]); 5] = [
+    ("lead_daily_counts", LEAD_KEY, &["leads", "cycle_seconds", "value_minor"]),
+    (
+        "lead_division_daily_counts",
+        "basis, day, division_id, status, currency",
+        &["leads", "cycle_seconds", "value_minor"],
+    ),
+    ("lead_follow_up_counts", FOLLOW_UP_KEY, &["due", "met"]),
+    ("lead_stay_counts", STAY_KEY, &["stays", "seconds"]),
+    ("ticket_daily_counts", TICKET_FACTS.key, TICKET_FACTS.measures),
+];
+
+/// How long a fold waits for a row a writer holds before it gives up (and
+/// is tried again at the next pass), so that a write never waits on it for
+/// long or deadlocks with it for the detector's second.
+const FOLD_LOCK_TIMEOUT: &str = "500ms";
+
+/// Folds the shards of the daily counts' days before `before` into shard 0,
+/// on PostgreSQL (SQLite's single writer keeps everything in shard 0);
+/// returns the rows folded away. The triggers spread the writes of a key
+/// over eight shards, picked at random per write, so that concurrent writers
+/// of one day do not queue on one row; once a day is past, its writes are
+/// rare and the shards only multiply what a report sums (up to eight rows
+/// per key: the stage durations of a year read 1.46M rows for 189k keys on
+/// the benchmark data, 343 ms; folded, 96–144 ms). Each table folds in its
+/// own transaction, as one statement: the rows deleted from the shards are
+/// the rows summed into shard 0, so a write that commits before it is
+/// folded and one after it lands on a shard again. Run by the sweeper and
+/// at the end of a seed.
+pub fn fold_shards(conn: &mut Conn, before: NaiveDate) -> Result<u64> {
+    if !matches!(conn, Conn::Postgres(_)) {
+        return Ok(0);
+    }
+    let mut folded = 0;
+    for (table, key, measures) in SHARDED_DAILY_COUNTS {
+        let sums: Vec<String> = measures.iter().map(|m| format!("SUM({m})")).collect();
+        let any: Vec<String> = measures.iter().map(|m| format!("SUM({m}) <> 0")).collect();
+        let adds: Vec<String> = measures.iter().map(|m| format!("{m} = c.{m} + excluded.{m}")).collect();
+        let rest = format!(
+            " RETURNING *), \
+             kept AS (INSERT INTO {table} AS c ({key}, shard, {measures}) \
+                      SELECT {key}, 0, {sums} FROM gone GROUP BY {key} HAVING {any} ORDER BY {key} \
+                      ON CONFLICT ({key}, shard) DO UPDATE SET {adds} RETURNING 1) \
+             SELECT COUNT(*) AS n FROM gone",
+            measures = measures.join(", "),
+            sums = sums.join(", "),
+            any = any.join(" OR "),
+            adds = adds.join(", "),
+        );
+        let rows: Vec<CountOnly> = conn.transaction(|conn| {
+            Sql::new(conn).push(&format!("SET LOCAL lock_timeout = '{FOLD_LOCK_TIMEOUT}'")).execute(conn)?;
+            Sql::new(conn)
+                .push(&format!("WITH gone AS (DELETE FROM {table} WHERE shard <> 0 AND day < "))
+                .date(before)
+                .push(&rest)
+                .load(conn)
+        })?;
+        folded += rows.first().map_or(0, |r| u64::try_from(r.n).unwrap_or(0));
+    }
+    Ok(folded)
 }
 
 /// Recomputes the kept counts from the rows. The follow-ups' `met_at`
@@ -222,7 +361,8 @@ fn rebuild_counts(conn: &mut Conn) -> Result<()> {
         "DELETE FROM ticket_metric_facts".to_owned(),
         "DELETE FROM ticket_daily_counts".to_owned(),
         format!(
-            "INSERT INTO ticket_metric_facts ({TICKET_FACT}) SELECT {TICKET_FACT} FROM ticket_metric_contributions"
+            "INSERT INTO ticket_metric_facts ({columns}) SELECT {columns} FROM ticket_metric_contributions",
+            columns = TICKET_FACTS.columns
         ),
     ] {
         Sql::new(conn).push(&statement).execute(conn)?;
@@ -277,14 +417,8 @@ pub fn differences(conn: &mut Conn) -> Result<i64> {
         ),
         &format!("SELECT {STAY_KEY}, {stay_measures} FROM lead_stay_contributions GROUP BY {STAY_KEY}"),
     );
-    let (ticket_counts, ticket_facts) = fact_differences(
-        ("ticket_daily_counts", TICKET_KEY, &TICKET_MEASURES),
-        ("ticket_metric_facts", "ticket_metric_contributions", TICKET_FACT),
-    );
-    let (quality_counts, quality_facts) = fact_differences(
-        ("customer_quality_counts", QUALITY_KEY, &crate::quality::KEPT_MEASURES),
-        ("customer_quality_facts", "customer_quality_contributions", QUALITY_FACT),
-    );
+    let (ticket_counts, ticket_facts) = fact_differences(KeptFacts::Tickets);
+    let (quality_counts, quality_facts) = fact_differences(KeptFacts::CustomerQuality);
     let mut sql = Sql::new(conn);
     let met_at = met_at_of_f(sql.backend());
     let follow_ups = format!(
@@ -314,20 +448,19 @@ fn met_at_of_f(backend: Backend) -> &'static str {
     }
 }
 
-/// For counts kept from facts (tickets, customers' data quality): the
-/// counts that differ from the facts summed, and the facts that differ
-/// from the contributions the view computes now, as SQL expressions.
-/// `counts` is (table, key, measures); `facts` is (table, view, columns).
-fn fact_differences(counts: (&str, &str, &[&str]), facts: (&str, &str, &str)) -> (String, String) {
-    let ((counts_table, key, measures), (facts_table, view, columns)) = (counts, facts);
+/// For counts kept from facts: the counts that differ from the facts
+/// summed, and the facts that differ from the contributions the view
+/// computes now, as SQL expressions.
+fn fact_differences(facts: KeptFacts) -> (String, String) {
+    let FactsTables { facts: table, view, columns, counts, key, measures, .. } = facts.tables();
     let sums: Vec<String> = measures.iter().map(|m| format!("SUM({m}) AS {m}")).collect();
     let any: Vec<String> = measures.iter().map(|m| format!("SUM({m}) <> 0")).collect();
     let kept_counts = keyed_differences(
-        &format!("SELECT {key}, {} FROM {counts_table} GROUP BY {key} HAVING {}", sums.join(", "), any.join(" OR ")),
-        &format!("SELECT {key}, {} FROM {facts_table} GROUP BY {key}", sums.join(", ")),
+        &format!("SELECT {key}, {} FROM {counts} GROUP BY {key} HAVING {}", sums.join(", "), any.join(" OR ")),
+        &format!("SELECT {key}, {} FROM {table} GROUP BY {key}", sums.join(", ")),
     );
     let kept_facts =
-        keyed_differences(&format!("SELECT {columns} FROM {facts_table}"), &format!("SELECT {columns} FROM {view}"));
+        keyed_differences(&format!("SELECT {columns} FROM {table}"), &format!("SELECT {columns} FROM {view}"));
     (kept_counts, kept_facts)
 }
 

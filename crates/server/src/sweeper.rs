@@ -1,5 +1,7 @@
-//! Runs the service desk's sweep (`rapport_tickets::sweep`) in the server,
-//! every `--sweep-interval` seconds, and once from `rapport sweep`.
+//! Runs the service desk's sweep (`rapport_tickets::sweep`) and folds the
+//! kept metric counts' past shards (`rapport_metrics::rollups::fold_shards`)
+//! in the server, every `--sweep-interval` seconds, and once from
+//! `rapport sweep`.
 
 use std::time::Duration;
 
@@ -26,14 +28,24 @@ pub fn sweep_all(db: &Db, settings: &DeskSettings) -> rapport_core::Result<Sweep
     }
 }
 
-/// Sweeps every `interval`, for as long as the server runs. A failed pass
-/// is logged and retried at the next tick.
+/// Folds the shards of the kept daily counts of days before yesterday (UTC;
+/// a day of the company zone a few hours younger folds a pass later) into
+/// shard 0; returns the rows folded away. Writes to older days are rare, so
+/// the shards there only slow the reports.
+pub fn fold_count_shards(db: &Db) -> rapport_core::Result<u64> {
+    let before = chrono::Utc::now().date_naive() - chrono::Days::new(1);
+    let mut conn = db.write()?;
+    rapport_metrics::rollups::fold_shards(&mut conn, before)
+}
+
+/// Sweeps and folds every `interval`, for as long as the server runs. A
+/// failed pass is logged and retried at the next tick.
 pub async fn run_every(db: Db, settings: DeskSettings, interval: Duration) {
     let mut ticker = actix_web::rt::time::interval(interval);
     loop {
         ticker.tick().await;
-        let (db, settings) = (db.clone(), settings.clone());
-        match actix_web::web::block(move || sweep_all(&db, &settings)).await {
+        let (desk_db, settings) = (db.clone(), settings.clone());
+        match actix_web::web::block(move || sweep_all(&desk_db, &settings)).await {
             Ok(Ok(report)) if report != SweepReport::default() => tracing::info!(
                 closed = report.closed,
                 warnings = report.warnings,
@@ -43,6 +55,13 @@ pub async fn run_every(db: Db, settings: DeskSettings, interval: Duration) {
             Ok(Ok(_)) => {}
             Ok(Err(e)) => tracing::warn!(error = %e, "desk sweep failed"),
             Err(e) => tracing::warn!(error = %e, "desk sweep could not run"),
+        }
+        let metrics_db = db.clone();
+        match actix_web::web::block(move || fold_count_shards(&metrics_db)).await {
+            Ok(Ok(0)) => {}
+            Ok(Ok(folded)) => tracing::info!(folded, "kept count shards folded"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "folding kept count shards failed"),
+            Err(e) => tracing::warn!(error = %e, "folding kept count shards could not run"),
         }
     }
 }

@@ -18,6 +18,7 @@ use rapport_core::calendar::{CalendarListQuery, CreateCalendar, Holiday, Weekday
 use rapport_core::db::{Conn, Db};
 use rapport_core::principal::Role;
 use rapport_core::{Error, Result};
+use rapport_metrics::rollups::KeptFacts;
 
 /// The password of every demo user. The password policy refuses it for
 /// any account created through the API or the CLI.
@@ -214,7 +215,7 @@ pub fn synthetic_customers(db: &Db, count: u64) -> Result<()> {
             conn.transaction(|conn| divisions::create(conn, &ctx, input))?.id
         }
     };
-    rapport_metrics::rollups::with_quality_rebuilt_after(&mut conn, |conn| {
+    rapport_metrics::rollups::with_facts_rebuilt_after(&mut conn, KeptFacts::CustomerQuality, |conn| {
         rapport_customers::synthetic::generate(conn, &division_id, count)
     })
 }
@@ -312,8 +313,10 @@ pub fn synthetic_tickets(db: &Db, count: u64) -> Result<()> {
         category_ids: &category_ids,
         now: chrono::Utc::now().naive_utc(),
     };
-    rapport_tickets::synthetic::generate(&mut conn, &setup, count, |written| {
-        tracing::info!(tickets = written, of = count, "synthetic tickets written");
+    rapport_metrics::rollups::with_facts_rebuilt_after(&mut conn, KeptFacts::Tickets, |conn| {
+        rapport_tickets::synthetic::generate(conn, &setup, count, |written| {
+            tracing::info!(tickets = written, of = count, "synthetic tickets written");
+        })
     })
 }
 

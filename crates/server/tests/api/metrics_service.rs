@@ -459,6 +459,7 @@ async fn the_kept_ticket_counts_equal_the_recount_after_every_kind_of_ticket_wri
         ],
     );
     assert_eq!(in_sync(&app), 0, "after the writes in SQL");
+    crate::metrics::fold_every_shard(&app);
     {
         use rapport_metrics::rollups::{differences, prepare};
         let mut conn = app.db().write().expect("conn");

@@ -1,0 +1,5 @@
+DROP INDEX ticket_daily_counts_sharded_idx;
+DROP INDEX lead_stay_counts_sharded_idx;
+DROP INDEX lead_follow_up_counts_sharded_idx;
+DROP INDEX lead_division_daily_counts_sharded_idx;
+DROP INDEX lead_daily_counts_sharded_idx;

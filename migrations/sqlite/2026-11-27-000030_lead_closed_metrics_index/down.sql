@@ -1,0 +1,1 @@
+DROP INDEX leads_closed_metrics_idx;
