@@ -43,19 +43,32 @@ const LEAD_KEY: &str = "basis, day, division_id, branch_id, owner_id, status, cu
 const FOLLOW_UP_KEY: &str = "day, division_id, branch_id, owner_id";
 /// The key of `lead_stay_counts`.
 const STAY_KEY: &str = "day, stage_id, division_id, branch_id, owner_id, band";
-/// Counts summed from facts kept per row (a ticket's, a customer's) by
-/// triggers on the rows they are computed from. A bulk load may suspend the
-/// triggers and rebuild the facts and counts once after it, on PostgreSQL
-/// ([`with_facts_rebuilt_after`]).
+/// A family of counts the database keeps by triggers. A bulk load may
+/// suspend the triggers and rebuild the counts once after it, on PostgreSQL
+/// ([`with_counts_rebuilt_after`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum KeptFacts {
-    /// `ticket_metric_facts` and `ticket_daily_counts` (migration 000024).
+pub enum KeptCounts {
+    /// `lead_daily_counts`, `lead_division_daily_counts`,
+    /// `lead_follow_up_counts` and `lead_stay_counts` (migrations 000021,
+    /// 000022, 000025, 000028), kept from the rows directly.
+    Leads,
+    /// `ticket_daily_counts`, summed from `ticket_metric_facts` (000024).
     Tickets,
-    /// `customer_quality_facts` and `customer_quality_counts` (000026).
+    /// `customer_quality_counts`, summed from `customer_quality_facts` (000026).
     CustomerQuality,
 }
 
-/// Where a [`KeptFacts`] lives: the facts table and the view of what the
+/// The PostgreSQL triggers that keep the lead counts, as (table, trigger);
+/// the ones that keep lead data (the follow-up log) stay on in a bulk load.
+const LEAD_COUNT_TRIGGERS: [(&str, &str); 5] = [
+    ("leads", "lead_daily_counts_follow"),
+    ("leads", "lead_stay_counts_lead_follow"),
+    ("lead_stage_history", "lead_stay_counts_follow"),
+    ("lead_follow_ups", "lead_follow_up_counts_follow"),
+    ("lead_daily_counts", "lead_division_daily_counts_follow"),
+];
+
+/// Where counts kept from facts live: the facts table and the view of what the
 /// rows contribute now (same columns), the counts table with its key and
 /// measures, the tables whose writes refresh the facts (by triggers
 /// `{source}_{stem}_{insert|update|delete}`) and the trigger on the facts
@@ -111,20 +124,24 @@ const QUALITY_FACTS: FactsTables = FactsTables {
     follow: "customer_quality_counts_follow",
 };
 
-impl KeptFacts {
-    const ALL: [KeptFacts; 2] = [KeptFacts::Tickets, KeptFacts::CustomerQuality];
+impl KeptCounts {
+    const ALL: [KeptCounts; 3] = [KeptCounts::Leads, KeptCounts::Tickets, KeptCounts::CustomerQuality];
 
-    fn tables(self) -> &'static FactsTables {
+    /// The facts the counts are summed from, if they are.
+    fn facts(self) -> Option<&'static FactsTables> {
         match self {
-            KeptFacts::Tickets => &TICKET_FACTS,
-            KeptFacts::CustomerQuality => &QUALITY_FACTS,
+            KeptCounts::Leads => None,
+            KeptCounts::Tickets => Some(&TICKET_FACTS),
+            KeptCounts::CustomerQuality => Some(&QUALITY_FACTS),
         }
     }
 
-    /// The PostgreSQL triggers that keep the facts and counts, as (table,
-    /// trigger).
+    /// The PostgreSQL triggers that keep the counts (and their facts), as
+    /// (table, trigger).
     fn triggers(self) -> Vec<(&'static str, String)> {
-        let t = self.tables();
+        let Some(t) = self.facts() else {
+            return LEAD_COUNT_TRIGGERS.iter().map(|&(table, trigger)| (table, trigger.to_owned())).collect();
+        };
         let mut triggers: Vec<(&'static str, String)> = t
             .sources
             .iter()
@@ -133,6 +150,59 @@ impl KeptFacts {
         triggers.push((t.facts, t.follow.to_owned()));
         triggers
     }
+
+    /// The statements that recompute the counts (and their facts) from the
+    /// rows, all in shard 0, with the triggers off.
+    fn rebuilt(self) -> Vec<String> {
+        let Some(FactsTables { facts, view, columns, counts, key, measures, .. }) = self.facts() else {
+            return lead_counts_rebuilt();
+        };
+        let sums: Vec<String> = measures.iter().map(|m| format!("SUM({m})")).collect();
+        vec![
+            format!("DELETE FROM {facts}"),
+            format!("DELETE FROM {counts}"),
+            format!("INSERT INTO {facts} ({columns}) SELECT {columns} FROM {view}"),
+            format!(
+                "INSERT INTO {counts} ({key}, shard, {}) SELECT {key}, 0, {} FROM {facts} GROUP BY {key}",
+                measures.join(", "),
+                sums.join(", ")
+            ),
+        ]
+    }
+}
+
+/// The statements that recompute the lead counts from the rows (the
+/// contribution views), all in shard 0; the per-division counts last, from
+/// the finer ones. Correct with the triggers on or off.
+fn lead_counts_rebuilt() -> Vec<String> {
+    let division_key = "basis, day, division_id, status, currency";
+    let lead_measures = "leads, cycle_seconds, value_minor";
+    vec![
+        "DELETE FROM lead_daily_counts".to_owned(),
+        format!(
+            "INSERT INTO lead_daily_counts ({LEAD_KEY}, shard, {lead_measures}) \
+             SELECT {LEAD_KEY}, 0, SUM(leads), SUM(cycle_seconds), SUM(value_minor) \
+             FROM lead_daily_contributions GROUP BY {LEAD_KEY}"
+        ),
+        "DELETE FROM lead_division_daily_counts".to_owned(),
+        format!(
+            "INSERT INTO lead_division_daily_counts ({division_key}, shard, {lead_measures}) \
+             SELECT {division_key}, 0, SUM(leads), SUM(cycle_seconds), SUM(value_minor) \
+             FROM lead_daily_counts GROUP BY {division_key}"
+        ),
+        "DELETE FROM lead_follow_up_counts".to_owned(),
+        format!(
+            "INSERT INTO lead_follow_up_counts ({FOLLOW_UP_KEY}, shard, due, met) \
+             SELECT {FOLLOW_UP_KEY}, 0, SUM(due), SUM(met) \
+             FROM lead_follow_up_contributions GROUP BY {FOLLOW_UP_KEY}"
+        ),
+        "DELETE FROM lead_stay_counts".to_owned(),
+        format!(
+            "INSERT INTO lead_stay_counts ({STAY_KEY}, shard, stays, seconds) \
+             SELECT {STAY_KEY}, 0, SUM(stays), SUM(seconds) \
+             FROM lead_stay_contributions GROUP BY {STAY_KEY}"
+        ),
+    ]
 }
 
 #[derive(QueryableByName)]
@@ -158,11 +228,11 @@ fn kept_zone(conn: &mut Conn) -> Result<Option<String>> {
 /// rows, in one transaction. Returns whether it rebuilt. Run at start-up,
 /// before the server takes requests (a rebuild reads every lead). First
 /// rebuilds the kept facts and counts a bulk load left suspended
-/// ([`with_facts_rebuilt_after`]).
+/// ([`with_counts_rebuilt_after`]).
 pub fn prepare(conn: &mut Conn, tz: Tz) -> Result<bool> {
-    for facts in KeptFacts::ALL {
-        if suspended(conn, facts)? {
-            rebuild_facts(conn, facts)?;
+    for kept in KeptCounts::ALL {
+        if suspended(conn, kept)? {
+            rebuild(conn, kept)?;
         }
     }
     if kept_zone(conn)?.as_deref() == Some(tz.name()) {
@@ -191,11 +261,13 @@ pub fn prepare(conn: &mut Conn, tz: Tz) -> Result<bool> {
     Ok(true)
 }
 
-/// Runs `load`, a bulk load that commits as it goes, with `facts` and
-/// their counts rebuilt from the rows once after it instead of refreshed
-/// row by row, on PostgreSQL. Row by row, a load pays a refresh per row
+/// Runs `load`, a bulk load that commits as it goes, with the `kept`
+/// counts (and their facts) rebuilt from the rows once after it instead of
+/// kept row by row, on PostgreSQL. Row by row, a load pays a refresh per row
 /// written (≈ 0.3–1 ms each: every customer, division, phone and email;
-/// every ticket, SLA clock, status change and survey), and rows that share
+/// every ticket, SLA clock, status change and survey; every stage move:
+/// the first chunk of 20,000 synthetic leads and their 200,000 moves ran
+/// over ten minutes), and rows that share
 /// a key of the counts (customers without an owner, a queue's tickets of a
 /// day) put every fact on the same few rows: PostgreSQL keeps each
 /// superseded version of a row until its transaction ends, and the next
@@ -204,28 +276,28 @@ pub fn prepare(conn: &mut Conn, tz: Tz) -> Result<bool> {
 /// its first chunk of tickets ran over six). A load cut short leaves the
 /// triggers off; [`prepare`] rebuilds and turns them back on at the next
 /// start. Not for a server taking writes meanwhile.
-pub fn with_facts_rebuilt_after<T>(
+pub fn with_counts_rebuilt_after<T>(
     conn: &mut Conn,
-    facts: KeptFacts,
+    kept: KeptCounts,
     load: impl FnOnce(&mut Conn) -> Result<T>,
 ) -> Result<T> {
     if !matches!(conn, Conn::Postgres(_)) {
         return load(conn);
     }
-    for (table, trigger) in facts.triggers() {
+    for (table, trigger) in kept.triggers() {
         Sql::new(conn).push(&format!("ALTER TABLE {table} DISABLE TRIGGER {trigger}")).execute(conn)?;
     }
     let loaded = load(conn);
-    rebuild_facts(conn, facts)?;
+    rebuild(conn, kept)?;
     loaded
 }
 
-/// Whether [`with_facts_rebuilt_after`] left any trigger of `facts` off.
-fn suspended(conn: &mut Conn, facts: KeptFacts) -> Result<bool> {
+/// Whether [`with_counts_rebuilt_after`] left any trigger of `kept` off.
+fn suspended(conn: &mut Conn, kept: KeptCounts) -> Result<bool> {
     if !matches!(conn, Conn::Postgres(_)) {
         return Ok(false);
     }
-    let names: Vec<String> = facts.triggers().into_iter().map(|(_, trigger)| format!("'{trigger}'")).collect();
+    let names: Vec<String> = kept.triggers().into_iter().map(|(_, trigger)| format!("'{trigger}'")).collect();
     let rows: Vec<CountOnly> = Sql::new(conn)
         .push(&format!(
             "SELECT COUNT(*) AS n FROM pg_trigger WHERE tgenabled = 'D' AND tgname IN ({})",
@@ -235,29 +307,18 @@ fn suspended(conn: &mut Conn, facts: KeptFacts) -> Result<bool> {
     Ok(rows.first().is_some_and(|r| r.n > 0))
 }
 
-/// Rebuilds `facts` and their counts from the rows and turns their triggers
-/// back on, in one transaction (all off while it writes, however many a
-/// load left off).
-fn rebuild_facts(conn: &mut Conn, facts: KeptFacts) -> Result<()> {
-    let FactsTables { facts: table, view, columns, counts, key, measures, .. } = facts.tables();
-    let sums: Vec<String> = measures.iter().map(|m| format!("SUM({m})")).collect();
-    let mut statements: Vec<String> = facts
+/// Rebuilds the `kept` counts (and their facts) from the rows and turns
+/// their triggers back on, in one transaction (all off while it writes,
+/// however many a load left off).
+fn rebuild(conn: &mut Conn, kept: KeptCounts) -> Result<()> {
+    let mut statements: Vec<String> = kept
         .triggers()
         .into_iter()
         .map(|(table, trigger)| format!("ALTER TABLE {table} DISABLE TRIGGER {trigger}"))
         .collect();
-    statements.extend([
-        format!("DELETE FROM {table}"),
-        format!("DELETE FROM {counts}"),
-        format!("INSERT INTO {table} ({columns}) SELECT {columns} FROM {view}"),
-        format!(
-            "INSERT INTO {counts} ({key}, shard, {}) SELECT {key}, 0, {} FROM {table} GROUP BY {key}",
-            measures.join(", "),
-            sums.join(", ")
-        ),
-    ]);
+    statements.extend(kept.rebuilt());
     statements.extend(
-        facts.triggers().into_iter().map(|(table, trigger)| format!("ALTER TABLE {table} ENABLE TRIGGER {trigger}")),
+        kept.triggers().into_iter().map(|(table, trigger)| format!("ALTER TABLE {table} ENABLE TRIGGER {trigger}")),
     );
     conn.transaction(|conn| {
         for statement in &statements {
@@ -341,31 +402,17 @@ fn rebuild_counts(conn: &mut Conn) -> Result<()> {
     let mut sql = Sql::new(conn);
     let met_at = met_at_of_f(sql.backend());
     sql.push(&format!("UPDATE lead_follow_ups AS f SET met_at = {met_at}")).execute(conn)?;
-    for statement in [
-        "DELETE FROM lead_daily_counts".to_owned(),
-        format!(
-            "INSERT INTO lead_daily_counts \
-             SELECT {LEAD_KEY}, 0, SUM(leads), SUM(cycle_seconds), SUM(value_minor) \
-             FROM lead_daily_contributions GROUP BY {LEAD_KEY}"
-        ),
-        "DELETE FROM lead_follow_up_counts".to_owned(),
-        format!(
-            "INSERT INTO lead_follow_up_counts SELECT {FOLLOW_UP_KEY}, 0, SUM(due), SUM(met) \
-             FROM lead_follow_up_contributions GROUP BY {FOLLOW_UP_KEY}"
-        ),
-        "DELETE FROM lead_stay_counts".to_owned(),
-        format!(
-            "INSERT INTO lead_stay_counts SELECT {STAY_KEY}, 0, SUM(stays), SUM(seconds) \
-             FROM lead_stay_contributions GROUP BY {STAY_KEY}"
-        ),
+    let mut statements = lead_counts_rebuilt();
+    statements.extend([
         "DELETE FROM ticket_metric_facts".to_owned(),
         "DELETE FROM ticket_daily_counts".to_owned(),
         format!(
             "INSERT INTO ticket_metric_facts ({columns}) SELECT {columns} FROM ticket_metric_contributions",
             columns = TICKET_FACTS.columns
         ),
-    ] {
-        Sql::new(conn).push(&statement).execute(conn)?;
+    ]);
+    for statement in &statements {
+        Sql::new(conn).push(statement).execute(conn)?;
     }
     Ok(())
 }
@@ -417,8 +464,8 @@ pub fn differences(conn: &mut Conn) -> Result<i64> {
         ),
         &format!("SELECT {STAY_KEY}, {stay_measures} FROM lead_stay_contributions GROUP BY {STAY_KEY}"),
     );
-    let (ticket_counts, ticket_facts) = fact_differences(KeptFacts::Tickets);
-    let (quality_counts, quality_facts) = fact_differences(KeptFacts::CustomerQuality);
+    let (ticket_counts, ticket_facts) = fact_differences(&TICKET_FACTS);
+    let (quality_counts, quality_facts) = fact_differences(&QUALITY_FACTS);
     let mut sql = Sql::new(conn);
     let met_at = met_at_of_f(sql.backend());
     let follow_ups = format!(
@@ -451,8 +498,8 @@ fn met_at_of_f(backend: Backend) -> &'static str {
 /// For counts kept from facts: the counts that differ from the facts
 /// summed, and the facts that differ from the contributions the view
 /// computes now, as SQL expressions.
-fn fact_differences(facts: KeptFacts) -> (String, String) {
-    let FactsTables { facts: table, view, columns, counts, key, measures, .. } = facts.tables();
+fn fact_differences(facts: &FactsTables) -> (String, String) {
+    let FactsTables { facts: table, view, columns, counts, key, measures, .. } = facts;
     let sums: Vec<String> = measures.iter().map(|m| format!("SUM({m}) AS {m}")).collect();
     let any: Vec<String> = measures.iter().map(|m| format!("SUM({m}) <> 0")).collect();
     let kept_counts = keyed_differences(

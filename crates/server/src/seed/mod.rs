@@ -18,7 +18,7 @@ use rapport_core::calendar::{CalendarListQuery, CreateCalendar, Holiday, Weekday
 use rapport_core::db::{Conn, Db};
 use rapport_core::principal::Role;
 use rapport_core::{Error, Result};
-use rapport_metrics::rollups::KeptFacts;
+use rapport_metrics::rollups::KeptCounts;
 
 /// The password of every demo user. The password policy refuses it for
 /// any account created through the API or the CLI.
@@ -215,7 +215,7 @@ pub fn synthetic_customers(db: &Db, count: u64) -> Result<()> {
             conn.transaction(|conn| divisions::create(conn, &ctx, input))?.id
         }
     };
-    rapport_metrics::rollups::with_facts_rebuilt_after(&mut conn, KeptFacts::CustomerQuality, |conn| {
+    rapport_metrics::rollups::with_counts_rebuilt_after(&mut conn, KeptCounts::CustomerQuality, |conn| {
         rapport_customers::synthetic::generate(conn, &division_id, count)
     })
 }
@@ -267,7 +267,9 @@ pub fn synthetic_leads(db: &Db, count: u64) -> Result<()> {
         owner_ids: &owner_ids,
         now: chrono::Utc::now().naive_utc(),
     };
-    rapport_leads::synthetic::generate(&mut conn, &setup, count)
+    rapport_metrics::rollups::with_counts_rebuilt_after(&mut conn, KeptCounts::Leads, |conn| {
+        rapport_leads::synthetic::generate(conn, &setup, count)
+    })
 }
 
 /// Creates `count` synthetic tickets (five comments, a status history and
@@ -313,7 +315,7 @@ pub fn synthetic_tickets(db: &Db, count: u64) -> Result<()> {
         category_ids: &category_ids,
         now: chrono::Utc::now().naive_utc(),
     };
-    rapport_metrics::rollups::with_facts_rebuilt_after(&mut conn, KeptFacts::Tickets, |conn| {
+    rapport_metrics::rollups::with_counts_rebuilt_after(&mut conn, KeptCounts::Tickets, |conn| {
         rapport_tickets::synthetic::generate(conn, &setup, count, |written| {
             tracing::info!(tickets = written, of = count, "synthetic tickets written");
         })

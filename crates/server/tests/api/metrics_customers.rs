@@ -825,11 +825,11 @@ async fn the_kept_quality_counts_equal_the_recount_after_every_kind_of_customer_
 /// triggers left off, is rebuilt at the next start.
 #[actix_web::test]
 async fn a_bulk_customer_load_ends_with_the_quality_counts_rebuilt() {
-    use rapport_metrics::rollups::{KeptFacts, differences, prepare, with_facts_rebuilt_after};
+    use rapport_metrics::rollups::{KeptCounts, differences, prepare, with_counts_rebuilt_after};
     let app = TestApp::new().await;
     let synthetic = division(&app, "SYN", "Synthetic").await;
     let mut conn = app.db().write().expect("conn");
-    with_facts_rebuilt_after(&mut conn, KeptFacts::CustomerQuality, |conn| {
+    with_counts_rebuilt_after(&mut conn, KeptCounts::CustomerQuality, |conn| {
         rapport_customers::synthetic::generate(conn, &synthetic, 40)
     })
     .expect("loaded");

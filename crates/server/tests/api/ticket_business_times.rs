@@ -487,11 +487,11 @@ async fn synthetic_tickets_are_measured_on_the_branch_calendar() {
 /// trigger left off, is rebuilt at the next start.
 #[actix_web::test]
 async fn a_bulk_ticket_load_ends_with_the_ticket_counts_rebuilt() {
-    use rapport_metrics::rollups::{KeptFacts, differences, prepare, with_facts_rebuilt_after};
+    use rapport_metrics::rollups::{KeptCounts, differences, prepare, with_counts_rebuilt_after};
     let app = TestApp::new().await;
     let desk = SyntheticDesk::new(&app).await;
     let mut conn = app.db().write().expect("conn");
-    with_facts_rebuilt_after(&mut conn, KeptFacts::Tickets, |conn| {
+    with_counts_rebuilt_after(&mut conn, KeptCounts::Tickets, |conn| {
         rapport_tickets::synthetic::generate(conn, &desk.setup(), 80, |_| {})
     })
     .expect("loaded");
