@@ -85,7 +85,7 @@ def main():
     if not args.no_build:
         print("building release binary…", file=sys.stderr)
         subprocess.run(["cargo", "build", "--release", "-q", "-p", "rapport-server"], check=True)
-    binary = os.path.join(root, "target/release/rapport")
+    binary = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(root, "target")), "release/rapport")
     work = tempfile.mkdtemp()
     pg_db = f"rapport_bulk_{int(time.time())}"
     url = os.path.join(work, "bench.db")

@@ -68,12 +68,16 @@ const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrati
 /// thread stop.
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; \
     PRAGMA synchronous = NORMAL; \
-    PRAGMA busy_timeout = 5000; \
     PRAGMA foreign_keys = ON; \
     PRAGMA journal_size_limit = 67108864; \
     PRAGMA wal_autocheckpoint = 65536; \
     PRAGMA mmap_size = 1073741824; \
     PRAGMA temp_store = MEMORY;";
+
+/// How long a SQLite connection waits for a lock another connection holds
+/// (another process's writer, or a checkpoint starting the WAL over) before
+/// answering "database is locked".
+const BUSY_TIMEOUT_MS: u32 = 5_000;
 
 /// Opens connections for the pool, choosing the backend from the URL.
 #[derive(Debug, Clone)]
@@ -112,6 +116,7 @@ impl ManageConnection for ConnManager {
             DatabaseUrl::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
                 conn.batch_execute(SQLITE_PRAGMAS)?;
+                conn.batch_execute(&format!("PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}"))?;
                 conn.batch_execute(&format!("PRAGMA cache_size = -{}", self.cache_kib))?;
                 order_statistic::register(&mut conn)?;
                 Ok(Conn::Sqlite(conn))
@@ -188,10 +193,11 @@ impl Db {
         };
         let read = build(options.max_connections, manager.clone())?;
         let (write, checkpointer) = match url.backend() {
-            Backend::Sqlite => (
-                build(1, ConnManager { cache_kib: WRITE_CACHE_KIB, ..manager.clone() })?,
-                Checkpointer::start(&manager).map(Arc::new),
-            ),
+            Backend::Sqlite => {
+                let write = build(1, ConnManager { cache_kib: WRITE_CACHE_KIB, ..manager.clone() })?;
+                let checkpointer = Checkpointer::start(&manager, write.clone()).map(Arc::new);
+                (write, checkpointer)
+            }
             Backend::Postgres => (read.clone(), None),
         };
         Ok(Self { backend: url.backend(), read, write, _checkpointer: checkpointer })
