@@ -316,6 +316,7 @@ fn suspended(conn: &mut Conn, kept: KeptCounts) -> Result<bool> {
 /// check is one probe of the ticket's history).
 fn rebuild(conn: &mut Conn, kept: KeptCounts) -> Result<()> {
     let mut tables: Vec<&str> = kept.triggers().into_iter().map(|(table, _)| table).collect();
+    tables.sort_unstable();
     tables.dedup();
     let mut statements: Vec<String> = tables.into_iter().map(|table| format!("ANALYZE {table}")).collect();
     statements.extend(

@@ -82,13 +82,16 @@ impl AppState {
 /// `f` in a transaction that, on SQLite, takes the write lock at `BEGIN
 /// IMMEDIATE` rather than at its first write.
 ///
-/// Why: a deferred transaction that reads first and then writes, while the
-/// checkpointer's `wal_checkpoint(RESTART)` holds the write lock, gets
-/// `SQLITE_BUSY` at once ("database is locked"): SQLite does not wait on a
-/// busy lock for a transaction that already holds a read snapshot. Under a
-/// steady create load that was 15-40 % of requests answering 500
-/// (docs/benchmarks.md, leads). `BEGIN IMMEDIATE` waits, with
-/// `busy_timeout`, before any snapshot is taken. PostgreSQL is unchanged.
+/// Why: a deferred transaction that reads first and then writes, while
+/// another connection holds the write lock, gets `SQLITE_BUSY` at once
+/// ("database is locked"): SQLite does not wait on a busy lock for a
+/// transaction that already holds a read snapshot. When the checkpointer
+/// held that lock on a connection of its own, that was 15-40 % of requests
+/// answering 500 under a steady create load (docs/benchmarks.md, leads); it
+/// now borrows the write connection instead, but another process's writer
+/// (`rapport sweep`, `rapport seed`) still takes the lock. `BEGIN IMMEDIATE`
+/// waits, with `busy_timeout`, before any snapshot is taken. PostgreSQL is
+/// unchanged.
 pub fn write_transaction<T, F>(conn: &mut Conn, f: F) -> rapport_core::Result<T>
 where
     F: FnOnce(&mut Conn) -> rapport_core::Result<T>,

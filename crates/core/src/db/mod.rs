@@ -75,8 +75,9 @@ const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; \
     PRAGMA temp_store = MEMORY;";
 
 /// How long a SQLite connection waits for a lock another connection holds
-/// (another process's writer, or a checkpoint starting the WAL over) before
-/// answering "database is locked".
+/// (another process's writer) before answering "database is locked". The
+/// checkpointer sets it to 0 on the write connection while it starts the
+/// WAL over, and back to this after.
 const BUSY_TIMEOUT_MS: u32 = 5_000;
 
 /// Opens connections for the pool, choosing the backend from the URL.
