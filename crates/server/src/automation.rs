@@ -17,7 +17,7 @@ use rapport_leads::lead::api::UpdateLead;
 use rapport_tasks::automation::{Effects, Subject, SubjectType, dispatch, scan};
 use rapport_tickets::ticket::api::UpdateTicket;
 
-use crate::state::write_transaction;
+use rapport_core::db::write_transaction;
 
 /// Changes other domains' records for rules, as the system, through each
 /// domain's own update (validation, audit, notifications included).

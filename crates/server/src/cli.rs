@@ -133,7 +133,8 @@ pub fn main() -> ExitCode {
         Command::Sweep { database, desk } => {
             init_logging(LogFormat::Pretty, "info");
             open(&database).and_then(|db| {
-                let report = sweeper::sweep_all(&db, &desk.settings()).map_err(|e| describe(&e))?;
+                let report =
+                    sweeper::sweep_all(&db, &desk.settings(), sweeper::Pace::Flat).map_err(|e| describe(&e))?;
                 let folded = sweeper::fold_count_shards(&db).map_err(|e| describe(&e))?;
                 println!(
                     "closed {} tickets; sent {} SLA warnings and {} breach notices; folded {folded} kept count rows",
@@ -240,7 +241,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     }
     {
         let mut conn = db.write().map_err(|e| describe(&e))?;
-        crate::state::write_transaction(&mut conn, rapport_tasks::automation::defaults::install)
+        rapport_core::db::write_transaction(&mut conn, rapport_tasks::automation::defaults::install)
             .map_err(|e| format!("built-in automation rules: {e}"))?;
         // Tickets logged before their business times were stored; one
         // indexed probe once they all are. Commits batch by batch.

@@ -22,7 +22,7 @@ use rapport_tasks::delivery::{self, Channels};
 use rapport_tasks::webhooks::{self, sender};
 
 use crate::automation::{Automation, DomainEffects};
-use crate::state::write_transaction;
+use rapport_core::db::write_transaction;
 
 /// How the runner works.
 #[derive(Debug, Clone)]

@@ -3,8 +3,6 @@
 use std::sync::Arc;
 
 use actix_web::web;
-use diesel::Connection;
-use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use rapport_core::db::{Conn, Db};
 
 use rapport_auth::tokens::TokenKeys;
@@ -46,7 +44,7 @@ impl AppState {
         .await??)
     }
 
-    /// Runs `f` inside one transaction on the write connection, on the
+    /// Runs `f` inside one write transaction ([`Db::transact`]), on the
     /// blocking pool: the change, its audit entry and its change event commit
     /// together or not at all.
     pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
@@ -55,11 +53,7 @@ impl AppState {
         T: Send + 'static,
     {
         let db = self.db.clone();
-        Ok(web::block(move || {
-            let mut conn = db.write()?;
-            write_transaction(&mut conn, f)
-        })
-        .await??)
+        Ok(web::block(move || db.transact(f)).await??)
     }
 
     /// Runs `f` on the write connection, on the blocking pool, without
@@ -76,41 +70,6 @@ impl AppState {
             f(&mut conn)
         })
         .await??)
-    }
-}
-
-/// `f` in a transaction that, on SQLite, takes the write lock at `BEGIN
-/// IMMEDIATE` rather than at its first write.
-///
-/// Why: a deferred transaction that reads first and then writes, while
-/// another connection holds the write lock, gets `SQLITE_BUSY` at once
-/// ("database is locked"): SQLite does not wait on a busy lock for a
-/// transaction that already holds a read snapshot. When the checkpointer
-/// held that lock on a connection of its own, that was 15-40 % of requests
-/// answering 500 under a steady create load (docs/benchmarks.md, leads); it
-/// now borrows the write connection instead, but another process's writer
-/// (`rapport sweep`, `rapport seed`) still takes the lock. `BEGIN IMMEDIATE`
-/// waits, with `busy_timeout`, before any snapshot is taken. PostgreSQL is
-/// unchanged.
-pub fn write_transaction<T, F>(conn: &mut Conn, f: F) -> rapport_core::Result<T>
-where
-    F: FnOnce(&mut Conn) -> rapport_core::Result<T>,
-{
-    let Conn::Sqlite(sqlite) = conn else {
-        return conn.transaction(f);
-    };
-    AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
-    // Nested transactions inside `f` go through the multi-connection's
-    // manager, which delegates to this same SQLite one: they become savepoints.
-    match f(conn) {
-        Ok(value) => {
-            <Conn as Connection>::TransactionManager::commit_transaction(conn)?;
-            Ok(value)
-        }
-        Err(error) => match <Conn as Connection>::TransactionManager::rollback_transaction(conn) {
-            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
-            Err(rollback) => Err(rollback.into()),
-        },
     }
 }
 

@@ -3,27 +3,43 @@
 //! in the server, every `--sweep-interval` seconds, and once from
 //! `rapport sweep`.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rapport_core::db::Db;
 use rapport_tickets::DeskSettings;
 use rapport_tickets::sweep::{self, SweepReport};
 
-use crate::state::write_transaction;
+/// How a sweep shares the writer while it has a backlog to work through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pace {
+    /// Pass after pass: `rapport sweep`, which nothing waits on.
+    Flat,
+    /// After each full pass, rest as long as it took: a server that was down,
+    /// or a bulk import of old tickets, leaves thousands of tickets to close
+    /// and breaches to announce, and back-to-back passes would hold SQLite's
+    /// one writer nearly all the time (API creates fell from hundreds to
+    /// about ten a second behind such a backlog). This keeps at least half
+    /// of the writer's time for the API.
+    Yielding,
+}
 
 /// Sweeps until nothing is left as of now: passes of bounded batches, each
-/// in its own transaction so that SQLite's one writer is never held long.
-pub fn sweep_all(db: &Db, settings: &DeskSettings) -> rapport_core::Result<SweepReport> {
+/// in its own write transaction (queued with the API's writes, see
+/// [`Db::transact`]) so that SQLite's one writer is never held long.
+pub fn sweep_all(db: &Db, settings: &DeskSettings, pace: Pace) -> rapport_core::Result<SweepReport> {
     let mut total = SweepReport::default();
     loop {
-        let mut conn = db.write()?;
-        let now = chrono::Utc::now();
-        let pass = write_transaction(&mut conn, |conn| sweep::run(conn, settings, now))?;
+        let started = Instant::now();
+        let pass_settings = settings.clone();
+        let pass = db.transact(move |conn| sweep::run(conn, &pass_settings, chrono::Utc::now()))?;
         total.closed += pass.closed;
         total.warnings += pass.warnings;
         total.breaches += pass.breaches;
         if !pass.more {
             return Ok(total);
+        }
+        if pace == Pace::Yielding {
+            std::thread::sleep(started.elapsed());
         }
     }
 }
@@ -45,7 +61,7 @@ pub async fn run_every(db: Db, settings: DeskSettings, interval: Duration) {
     loop {
         ticker.tick().await;
         let (desk_db, settings) = (db.clone(), settings.clone());
-        match actix_web::web::block(move || sweep_all(&desk_db, &settings)).await {
+        match actix_web::web::block(move || sweep_all(&desk_db, &settings, Pace::Yielding)).await {
             Ok(Ok(report)) if report != SweepReport::default() => tracing::info!(
                 closed = report.closed,
                 warnings = report.warnings,

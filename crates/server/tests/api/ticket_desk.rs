@@ -429,7 +429,12 @@ async fn sweepers_running_at_once_announce_each_breach_once() {
     let settings = DeskSettings::default();
     let reports: Vec<SweepReport> = std::thread::scope(|s| {
         let sweeps: Vec<_> = (0..3)
-            .map(|_| s.spawn(|| rapport_server::sweeper::sweep_all(app.db(), &settings).expect("sweep")))
+            .map(|_| {
+                s.spawn(|| {
+                    rapport_server::sweeper::sweep_all(app.db(), &settings, rapport_server::sweeper::Pace::Flat)
+                        .expect("sweep")
+                })
+            })
             .collect();
         sweeps.into_iter().map(|h| h.join().expect("thread")).collect()
     });
