@@ -45,7 +45,7 @@ where
 /// How many transactions are open on `conn` (0 outside any, 1 inside one,
 /// more inside savepoints); `None` when diesel can no longer tell, after a
 /// failed rollback.
-pub(crate) fn depth(conn: &mut Conn) -> Option<u32> {
+fn depth(conn: &mut Conn) -> Option<u32> {
     <Conn as Connection>::TransactionManager::transaction_manager_status_mut(conn)
         .transaction_depth()
         .ok()
