@@ -271,27 +271,32 @@ mod tests {
     #[test]
     fn queued_writes_commit_together_and_a_failing_one_leaves_the_others_be() {
         let (_dir, db) = open();
+        let outside = db.clone();
+        // Each piece answers (rows it sees, rows another connection sees).
         let outcomes = queue_behind_busy_writer(
             &db,
             vec![
-                Box::new(|c: &mut Conn| insert(c, "a").map(|()| 1)),
+                Box::new(|c: &mut Conn| insert(c, "a").map(|()| (1, 0))),
                 // Writes a row, then fails: its row must not survive.
                 Box::new(|c: &mut Conn| {
                     insert(c, "b")?;
                     Err(Error::invalid("k", "nope", "refused"))
                 }),
-                // Sees "a" from the piece before it in the same transaction.
-                Box::new(|c: &mut Conn| {
+                // Sees "a" from the piece before it, which is not committed
+                // yet: the two share one transaction.
+                Box::new(move |c: &mut Conn| {
                     let Count { n } = diesel::sql_query("SELECT count(*) AS n FROM t").get_result::<Count>(c)?;
-                    insert(c, "c").map(|()| n)
+                    let Count { n: committed } =
+                        diesel::sql_query("SELECT count(*) AS n FROM t").get_result::<Count>(&mut outside.read()?)?;
+                    insert(c, "c").map(|()| (n, committed))
                 }),
                 // A duplicate of "a": fails alone.
-                Box::new(|c: &mut Conn| insert(c, "a").map(|()| 0)),
+                Box::new(|c: &mut Conn| insert(c, "a").map(|()| (0, 0))),
             ],
         );
-        assert!(matches!(outcomes[0], Ok(1)));
+        assert!(matches!(outcomes[0], Ok((1, 0))));
         assert!(matches!(outcomes[1], Err(Error::Validation(_))));
-        assert!(matches!(outcomes[2], Ok(1)), "the third saw the first's row: {:?}", outcomes[2]);
+        assert!(matches!(outcomes[2], Ok((1, 0))), "the third saw the first's row, uncommitted: {:?}", outcomes[2]);
         assert!(matches!(outcomes[3], Err(Error::Conflict { code: "duplicate", .. })));
         assert_eq!(keys(&db), ["a", "c"]);
     }
