@@ -252,17 +252,20 @@ mod tests {
         thread::spawn(move || db.transact(work))
     }
 
-    /// Holds the writer until `n` writes are queued behind the one that
-    /// waits for it, so that they run as one batch.
+    /// Holds the writer until every one of `works` is queued, in order,
+    /// behind the one that waits for it, so that they run as one batch.
     fn queue_behind_busy_writer<T: Send + 'static>(db: &Db, works: Vec<Work<T>>) -> Vec<Result<T>> {
         let writer = db.write().expect("writer");
-        let n = works.len();
-        let handles: Vec<_> = works.into_iter().map(|work| spawn(db, work)).collect();
         let deadline = Instant::now() + Duration::from_secs(10);
-        // The first leads and waits for the writer; the rest queue behind it.
-        while db.group.waiting() < n {
-            assert!(Instant::now() < deadline, "the writes did not queue");
-            thread::sleep(Duration::from_millis(1));
+        // One at a time, so that they queue in the order given: the first
+        // leads and waits for the writer, the rest queue behind it.
+        let mut handles = Vec::new();
+        for work in works {
+            handles.push(spawn(db, work));
+            while db.group.waiting() < handles.len() {
+                assert!(Instant::now() < deadline, "the writes did not queue");
+                thread::sleep(Duration::from_millis(1));
+            }
         }
         drop(writer);
         handles.into_iter().map(|h| h.join().expect("thread")).collect()
