@@ -16,8 +16,8 @@ use diesel::prelude::*;
 use diesel::sql_types::Text;
 
 use crate::change_feed::{self, ChangeEvent, FeedQuery};
-use crate::db::Conn;
 use crate::db::schema::feed_consumers;
+use crate::db::{CacheStatement, Conn};
 use crate::{Error, Result, time};
 
 /// Automation rules' reader.
@@ -63,6 +63,7 @@ where
     if feed.next_cursor != cursor {
         diesel::update(feed_consumers::table.filter(feed_consumers::name.eq(consumer)))
             .set((feed_consumers::cursor.eq(&feed.next_cursor), feed_consumers::updated_at.eq(time::now())))
+            .cached()
             .execute(conn)?;
     }
     Ok(Some(feed.data.len()))

@@ -8,8 +8,8 @@
 use chrono::Duration;
 use diesel::prelude::*;
 
-use crate::db::Conn;
 use crate::db::schema::idempotency_keys as keys;
+use crate::db::{CacheStatement, Conn};
 use crate::error::{Error, Result};
 use crate::time;
 
@@ -117,6 +117,7 @@ pub fn complete(conn: &mut Conn, principal: &str, key: &str, response: &StoredRe
             keys::response_headers.eq(&response.headers),
             keys::response_body.eq(&response.body),
         ))
+        .cached()
         .execute(conn)?;
     Ok(())
 }

@@ -25,8 +25,8 @@ use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::db::Conn;
 use crate::db::schema::jobs;
+use crate::db::{CacheStatement, Conn};
 use crate::page::{Direction, Page, PageRequest, SortKey, instant_value};
 use crate::{Error, Result, ids, time};
 
@@ -214,6 +214,7 @@ fn recover_expired(conn: &mut Conn, now: NaiveDateTime) -> Result<()> {
             jobs::last_error.eq(Some("the worker's lease ran out")),
             jobs::updated_at.eq(now),
         ))
+        .cached()
         .execute(conn)?;
     diesel::update(expired)
         .set((
@@ -224,6 +225,7 @@ fn recover_expired(conn: &mut Conn, now: NaiveDateTime) -> Result<()> {
             jobs::updated_at.eq(now),
             jobs::finished_at.eq(Some(now)),
         ))
+        .cached()
         .execute(conn)?;
     Ok(())
 }
@@ -246,6 +248,7 @@ pub fn complete(conn: &mut Conn, job: &LeasedJob, worker: &str) -> Result<bool> 
         jobs::updated_at.eq(now),
         jobs::finished_at.eq(Some(now)),
     ))
+    .cached()
     .execute(conn)?;
     Ok(changed == 1)
 }
@@ -269,6 +272,7 @@ pub fn complete_all(conn: &mut Conn, batch: &[&LeasedJob], worker: &str) -> Resu
         jobs::updated_at.eq(now),
         jobs::finished_at.eq(Some(now)),
     ))
+    .cached_for_short_list(ids.len())
     .execute(conn)?;
     Ok(changed == ids.len())
 }
@@ -306,6 +310,7 @@ pub fn fail(conn: &mut Conn, job: &LeasedJob, worker: &str, error: &str) -> Resu
                 jobs::last_error.eq(Some(&error)),
                 jobs::updated_at.eq(now),
             ))
+            .cached()
             .execute(conn)?,
         None => diesel::update(mine)
             .set((
@@ -316,6 +321,7 @@ pub fn fail(conn: &mut Conn, job: &LeasedJob, worker: &str, error: &str) -> Resu
                 jobs::updated_at.eq(now),
                 jobs::finished_at.eq(finished_at),
             ))
+            .cached()
             .execute(conn)?,
     };
     Ok((changed == 1).then_some(status))
@@ -458,6 +464,7 @@ pub fn retry(conn: &mut Conn, id: &str) -> Result<JobResponse> {
             jobs::finished_at.eq(None::<NaiveDateTime>),
             jobs::updated_at.eq(now),
         ))
+        .cached()
         .execute(conn)?;
     get(conn, id)
 }

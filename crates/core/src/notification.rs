@@ -11,8 +11,8 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::db::Conn;
 use crate::db::schema::{notification_channels, notifications};
+use crate::db::{CacheStatement, Conn};
 use crate::jobs::{self, NewJob};
 use crate::page::{Direction, Page, PageRequest, SortKey, instant_value};
 use crate::{Error, Result, ids, time};
@@ -169,6 +169,7 @@ pub fn set_preferences(conn: &mut Conn, user_id: &str, changes: &UpdatePreferenc
             .filter(notification_channels::channel.eq(channel.as_str()));
         let changed = diesel::update(mine)
             .set((notification_channels::enabled.eq(on), notification_channels::updated_at.eq(now)))
+            .cached()
             .execute(conn)?;
         if changed == 0 {
             diesel::insert_into(notification_channels::table)
@@ -302,6 +303,7 @@ pub fn mark_read(conn: &mut Conn, user_id: &str, id: &str) -> Result<Notificatio
     let mine = notifications::table.filter(notifications::id.eq(id)).filter(notifications::user_id.eq(user_id));
     diesel::update(mine.filter(notifications::read_at.is_null()))
         .set(notifications::read_at.eq(time::now()))
+        .cached()
         .execute(conn)?;
     let row = mine.select(NotificationRow::as_select()).first(conn).optional()?.ok_or_else(not_found)?;
     response(row)

@@ -4,8 +4,8 @@
 //! so this crate depends on core alone.
 
 use diesel::prelude::*;
-use rapport_core::db::Conn;
 use rapport_core::db::schema::{assets, branches, divisions, users};
+use rapport_core::db::{CacheStatement, Conn};
 use rapport_core::principal::{Reach, Scope};
 use rapport_core::{Error, Problems, Result};
 
@@ -17,6 +17,7 @@ pub fn ensure_divisions(conn: &mut Conn, field: &str, ids: &[String]) -> Result<
     let found: Vec<(String, bool)> = divisions::table
         .filter(divisions::id.eq_any(ids))
         .select((divisions::id, divisions::archived_at.is_not_null()))
+        .cached_for_short_list(ids.len())
         .load(conn)?;
     let mut problems = Problems::new();
     for (i, id) in ids.iter().enumerate() {

@@ -10,8 +10,8 @@ use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use rapport_auth::tokens;
 use rapport_core::audit::{self, Action, WriteContext};
-use rapport_core::db::Conn;
 use rapport_core::db::schema::{csat_surveys, tickets};
+use rapport_core::db::{CacheStatement, Conn};
 use rapport_core::principal::Reach;
 use rapport_core::{Error, Problems, Result, ids, time, validate};
 use serde::{Deserialize, Serialize};
@@ -147,6 +147,7 @@ pub(crate) fn issue(conn: &mut Conn, ticket_id: &str, now: NaiveDateTime, validi
             .filter(csat_surveys::expires_at.gt(now)),
     )
     .set(csat_surveys::expires_at.eq(now))
+    .cached()
     .execute(conn)?;
     let token = tokens::random_secret(TOKEN_PREFIX);
     let row = SurveyRow {
@@ -268,6 +269,7 @@ pub fn answer(conn: &mut Conn, ctx: &WriteContext, token: &str, input: SurveyAns
         csat_surveys::comment.eq(&comment),
         csat_surveys::responded_at.eq(Some(now)),
     ))
+    .cached()
     .execute(conn)?;
     if updated == 0 {
         return Err(Error::Conflict { code: "already_answered", message: "this survey was already answered".into() });

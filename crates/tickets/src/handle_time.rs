@@ -12,7 +12,7 @@ use diesel::dsl::{count, sql};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable};
 use rapport_core::db::schema::{interactions, tickets};
-use rapport_core::db::{Conn, MultiBackend};
+use rapport_core::db::{CacheStatement, Conn, MultiBackend};
 use rapport_core::principal::Reach;
 use rapport_core::{Error, FieldError, Result, time};
 use serde::{Deserialize, Serialize};
@@ -56,6 +56,7 @@ pub(crate) fn for_tickets(conn: &mut Conn, ticket_ids: &[&str]) -> Result<HashMa
         .filter(interactions::duration_seconds.is_not_null())
         .group_by(interactions::ticket_id)
         .select((interactions::ticket_id, count(interactions::id), total_seconds()))
+        .cached_for_short_list(ticket_ids.len())
         .load(conn)?;
     Ok(rows
         .into_iter()

@@ -11,8 +11,8 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use rapport_core::audit::WriteContext;
-use rapport_core::db::Conn;
 use rapport_core::db::schema::{ticket_queue_members, ticket_slas, tickets, users};
+use rapport_core::db::{CacheStatement, Conn};
 use rapport_core::notification::{self, NewNotification};
 use rapport_core::principal::Reach;
 use rapport_core::{Error, Result, time};
@@ -100,9 +100,11 @@ fn warn(conn: &mut Conn, target: Target, now: NaiveDateTime) -> Result<(usize, b
         Ok(match target {
             Target::Response => diesel::update(row.filter(ticket_slas::response_warned_at.is_null()))
                 .set(ticket_slas::response_warned_at.eq(now))
+                .cached()
                 .execute(conn)?,
             Target::Resolution => diesel::update(row.filter(ticket_slas::resolution_warned_at.is_null()))
                 .set(ticket_slas::resolution_warned_at.eq(now))
+                .cached()
                 .execute(conn)?,
         })
     })
@@ -138,12 +140,14 @@ fn announce_breaches(conn: &mut Conn, target: Target, now: NaiveDateTime) -> Res
             Ok(match target {
                 Target::Response => diesel::update(row.filter(ticket_slas::response_breach_notified_at.is_null()))
                     .set((ticket_slas::response_breach_notified_at.eq(now), ticket_slas::response_breached.eq(true)))
+                    .cached()
                     .execute(conn)?,
                 Target::Resolution => diesel::update(row.filter(ticket_slas::resolution_breach_notified_at.is_null()))
                     .set((
                         ticket_slas::resolution_breach_notified_at.eq(now),
                         ticket_slas::resolution_breached.eq(true),
                     ))
+                    .cached()
                     .execute(conn)?,
             })
         },

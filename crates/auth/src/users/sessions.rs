@@ -10,8 +10,8 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use rapport_core::audit::{self, Action, Actor, WriteContext};
-use rapport_core::db::Conn;
 use rapport_core::db::schema::{refresh_tokens, users};
+use rapport_core::db::{CacheStatement, Conn};
 use rapport_core::{Error, Problems, Result, ids, time};
 use serde_json::json;
 
@@ -78,6 +78,7 @@ pub fn finish_login(
             let now = time::now();
             diesel::update(users::table.filter(users::id.eq(user_id)))
                 .set(users::last_login_at.eq(now))
+                .cached()
                 .execute(conn)?;
             let ctx = WriteContext { actor: Actor::User(user_id.clone()), ..ctx.clone() };
             audit::record_event(conn, &ctx, "session", user_id, Action::LoggedIn, json!({"email": attempt.email}))?;
@@ -149,6 +150,7 @@ pub fn refresh(conn: &mut Conn, ctx: &WriteContext, keys: &TokenKeys, presented:
     let spent = diesel::update(refresh_tokens::table.filter(refresh_tokens::id.eq(&token.id)))
         .filter(refresh_tokens::rotated_at.is_null())
         .set(refresh_tokens::rotated_at.eq(now))
+        .cached()
         .execute(conn)?;
     if spent == 0 {
         // Another request rotated it between our read and our write.
@@ -187,6 +189,7 @@ pub fn finish_password_change(conn: &mut Conn, ctx: &WriteContext, user_id: &str
             users::version.eq(users::version + 1),
             users::updated_at.eq(now),
         ))
+        .cached()
         .execute(conn)?;
     revoke_all_refresh_tokens(conn, user_id)?;
     audit::record_event(conn, ctx, "user", user_id, Action::PasswordChanged, json!({}))
@@ -241,6 +244,7 @@ fn revoke_family(conn: &mut Conn, family_id: &str) -> Result<()> {
     diesel::update(refresh_tokens::table.filter(refresh_tokens::family_id.eq(family_id)))
         .filter(refresh_tokens::revoked_at.is_null())
         .set(refresh_tokens::revoked_at.eq(time::now()))
+        .cached()
         .execute(conn)?;
     Ok(())
 }

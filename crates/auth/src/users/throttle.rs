@@ -3,8 +3,8 @@
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
-use rapport_core::db::Conn;
 use rapport_core::db::schema::login_throttle as t;
+use rapport_core::db::{CacheStatement, Conn};
 use rapport_core::{Result, time};
 
 /// Failures counted within this window.
@@ -48,12 +48,17 @@ pub(crate) fn record_failure(conn: &mut Conn, subject: &str, limit: i32) -> Resu
     diesel::update(t::table.filter(t::subject.eq(subject)))
         .filter(t::window_started_at.lt(now - Duration::minutes(WINDOW_MINUTES)))
         .set((t::failures.eq(0), t::window_started_at.eq(now), t::blocked_until.eq(None::<NaiveDateTime>)))
+        .cached()
         .execute(conn)?;
-    diesel::update(t::table.filter(t::subject.eq(subject))).set(t::failures.eq(t::failures + 1)).execute(conn)?;
+    diesel::update(t::table.filter(t::subject.eq(subject)))
+        .set(t::failures.eq(t::failures + 1))
+        .cached()
+        .execute(conn)?;
     let failures = t::table.filter(t::subject.eq(subject)).select(t::failures).first::<i32>(conn)?;
     if failures >= limit {
         diesel::update(t::table.filter(t::subject.eq(subject)))
             .set(t::blocked_until.eq(now + Duration::minutes(BLOCK_MINUTES)))
+            .cached()
             .execute(conn)?;
     }
     Ok(failures)

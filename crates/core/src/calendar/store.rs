@@ -12,8 +12,8 @@ use super::api::{
 };
 use super::rows::{CalendarRow, HolidayRow, WindowRow};
 use crate::audit::{self, Action, WriteContext};
-use crate::db::Conn;
 use crate::db::schema::{branches, calendar_holidays, calendar_windows, calendars, divisions};
+use crate::db::{CacheStatement, Conn};
 use crate::error::{Error, Problems, Result};
 use crate::page::{Page, PageRequest, instant_value};
 use crate::removal::{Removal, Target, apply_archive_flag, delete_or_archive};
@@ -240,6 +240,7 @@ fn hydrate(conn: &mut Conn, rows: Vec<CalendarRow>) -> Result<Vec<CalendarRespon
         .filter(calendar_windows::calendar_id.eq_any(&ids))
         .order((calendar_windows::weekday.asc(), calendar_windows::start_minute.asc()))
         .select(WindowRow::as_select())
+        .cached_for_short_list(ids.len())
         .load(conn)?
     {
         windows.entry(w.calendar_id.clone()).or_default().push(window_from_row(&w)?);
@@ -256,16 +257,19 @@ fn hydrate(conn: &mut Conn, rows: Vec<CalendarRow>) -> Result<Vec<CalendarRespon
         let found: Vec<(String, Option<String>)> = calendars::table
             .filter(calendars::id.eq_any(&frontier))
             .select((calendars::id, calendars::holidays_from_id))
+            .cached_for_short_list(frontier.len())
             .load(conn)?;
         frontier = found.iter().filter_map(|(_, p)| p.clone()).collect();
         parent_of.extend(found);
     }
     let all_ids: Vec<&String> = parent_of.keys().collect();
+    let listed = all_ids.len();
     let mut holidays: HashMap<String, Vec<Holiday>> = HashMap::new();
     for h in calendar_holidays::table
         .filter(calendar_holidays::calendar_id.eq_any(all_ids))
         .order(calendar_holidays::on_date.asc())
         .select(HolidayRow::as_select())
+        .cached_for_short_list(listed)
         .load(conn)?
     {
         holidays.entry(h.calendar_id).or_default().push(Holiday { date: h.on_date, name: h.name });

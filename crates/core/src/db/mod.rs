@@ -5,6 +5,7 @@
 //! multi-connection cannot express goes through [`per_backend!`](crate::per_backend);
 //! its uses are listed in `docs/decisions/0002-portable-schema.md`.
 
+mod cached;
 mod checkpoint;
 mod group_commit;
 pub mod order_statistic;
@@ -21,6 +22,7 @@ use diesel::r2d2::{self, ManageConnection};
 use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
+pub use self::cached::{CacheStatement, Cached, SHORT_LIST};
 use self::checkpoint::Checkpointer;
 use self::group_commit::GroupCommit;
 pub use self::transaction::write_transaction;

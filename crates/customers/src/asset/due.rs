@@ -10,7 +10,7 @@ use chrono::{NaiveDate, NaiveDateTime, TimeDelta, Utc};
 use diesel::prelude::*;
 use rapport_core::Result;
 use rapport_core::db::schema::{asset_readings, assets, service_records, service_rules};
-use rapport_core::db::{Conn, lower};
+use rapport_core::db::{CacheStatement, Conn, lower};
 
 use super::projection::{self, History, Interval, Point, Projection};
 use super::rows::{AssetRow, RuleRow};
@@ -141,6 +141,7 @@ pub(crate) fn sync(conn: &mut Conn, id: &str, bump: bool) -> Result<bool> {
             assets::version.eq(version),
             assets::updated_at.eq(updated_at),
         ))
+        .cached()
         .execute(conn)?;
     Ok(true)
 }
@@ -198,6 +199,7 @@ pub(crate) fn sync_matching(conn: &mut Conn, kind: &str, make_key: &str) -> Resu
                     assets::version.eq(next.version),
                     assets::updated_at.eq(next.updated_at),
                 ))
+                .cached()
                 .execute(conn)?;
             changed.push((row.clone(), next));
         }

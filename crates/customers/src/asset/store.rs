@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use rapport_core::audit::{self, Action, WriteContext};
 use rapport_core::db::schema::assets;
-use rapport_core::db::{Conn, MultiBackend};
+use rapport_core::db::{CacheStatement, Conn, MultiBackend};
 use rapport_core::principal::{Reach, Scope};
 use rapport_core::removal::{Removal, Target, apply_archive_flag, delete_or_archive};
 use rapport_core::{Error, Problems, Result, ids, time, validate};
@@ -268,6 +268,7 @@ pub(super) fn apply(
             assets::version.eq(row.version + 1),
             assets::updated_at.eq(now),
         ))
+        .cached()
         .execute(conn)?;
     if updated == 0 {
         return Err(Error::StaleVersion { current: reload(conn, &row.id)?.version });
@@ -325,6 +326,7 @@ pub fn delete(
                     assets::version.eq(version + 1),
                     assets::updated_at.eq(now),
                 ))
+                .cached()
                 .execute(conn)?;
             reload(conn, id)
         },

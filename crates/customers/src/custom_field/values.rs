@@ -7,8 +7,8 @@ use std::str::FromStr;
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use rapport_core::db::Conn;
 use rapport_core::db::schema::{custom_field_values, custom_fields};
+use rapport_core::db::{CacheStatement, Conn};
 use rapport_core::money::{self, Money};
 use rapport_core::{Error, FieldError, Problems, Result};
 use rust_decimal::Decimal;
@@ -31,6 +31,7 @@ fn applicable(conn: &mut Conn, entity: Entity, division_ids: &[String]) -> Resul
         .filter(custom_fields::division_id.is_null().or(custom_fields::division_id.eq_any(division_ids)))
         .order((custom_fields::position, custom_fields::field_key))
         .select(FieldRow::as_select())
+        .cached_for_short_list(division_ids.len())
         .load(conn)?)
 }
 
@@ -188,6 +189,7 @@ pub fn values_for(
             custom_fields::field_type,
             custom_field_values::value,
         ))
+        .cached_for_short_list(record_ids.len())
         .load(conn)?;
     let mut out: HashMap<String, BTreeMap<String, Value>> = HashMap::new();
     for (record_id, key, field_type, value) in rows {

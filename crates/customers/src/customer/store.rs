@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 
 use diesel::prelude::*;
 use rapport_core::audit::{self, Action, WriteContext};
-use rapport_core::db::Conn;
 use rapport_core::db::schema::{
     assets, customer_divisions, customer_emails, customer_external_ids, customer_phones, customer_tags, customers,
 };
+use rapport_core::db::{CacheStatement, Conn};
 use rapport_core::page::{Page, PageRequest, instant_value};
 use rapport_core::principal::{Reach, Scope};
 use rapport_core::removal::{Removal, Target, apply_archive_flag, delete_or_archive};
@@ -442,6 +442,7 @@ fn apply(
                     customers::updated_at.eq(now),
                 ),
             ))
+            .cached()
             .execute(conn)?;
     if updated == 0 {
         return Err(Error::StaleVersion { current: reload(conn, &id)?.version });
@@ -594,6 +595,7 @@ pub fn delete(
                     customers::version.eq(version + 1),
                     customers::updated_at.eq(now),
                 ))
+                .cached()
                 .execute(conn)?;
             reload(conn, id)
         },

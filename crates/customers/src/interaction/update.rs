@@ -5,8 +5,8 @@
 
 use diesel::prelude::*;
 use rapport_core::audit::{self, Action, WriteContext};
-use rapport_core::db::Conn;
 use rapport_core::db::schema::interactions;
+use rapport_core::db::{CacheStatement, Conn};
 use rapport_core::principal::Scope;
 use rapport_core::{Error, Problems, Result, time};
 
@@ -123,6 +123,7 @@ pub fn update(
         interactions::version.eq(expected_version + 1),
         interactions::updated_at.eq(now),
     ))
+    .cached()
     .execute(conn)?;
     let before = to_response(row)?;
     if updated == 0 {

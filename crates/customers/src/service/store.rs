@@ -7,7 +7,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use rapport_core::audit::{self, Action, WriteContext};
 use rapport_core::db::schema::service_records;
-use rapport_core::db::{Conn, MultiBackend};
+use rapport_core::db::{CacheStatement, Conn, MultiBackend};
 use rapport_core::money::{self, Money};
 use rapport_core::page::{Page, PageRequest, instant_value};
 use rapport_core::principal::{Reach, Scope};
@@ -286,6 +286,7 @@ pub fn update(
         service_records::version.eq(expected_version + 1),
         service_records::updated_at.eq(time::now()),
     ))
+    .cached()
     .execute(conn)?;
     if updated == 0 {
         return Err(Error::StaleVersion { current: get(conn, &Reach::everything(), id)?.version });

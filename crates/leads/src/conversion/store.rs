@@ -7,8 +7,8 @@
 
 use diesel::prelude::*;
 use rapport_core::audit::{self, Action, WriteContext};
-use rapport_core::db::Conn;
 use rapport_core::db::schema::{lead_conversions, leads, pipeline_stages};
+use rapport_core::db::{CacheStatement, Conn};
 use rapport_core::money::Money;
 use rapport_core::principal::Reach;
 use rapport_core::{Error, Problems, Result, time, validate};
@@ -157,6 +157,7 @@ pub fn convert(
                 leads::version.eq(version + 1),
                 leads::updated_at.eq(time::now()),
             ))
+            .cached()
             .execute(conn)?;
         let after = reload(conn, id)?;
         audit::record(conn, ctx, ENTITY, id, Action::Updated, Some(&before), Some(&after))?;

@@ -6,8 +6,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use rapport_core::audit::{self, Action, WriteContext};
-use rapport_core::db::Conn;
 use rapport_core::db::schema::leads;
+use rapport_core::db::{CacheStatement, Conn};
 use rapport_core::{Error, Result, time};
 use rapport_customers::custom_field::{self, Entity};
 
@@ -46,6 +46,7 @@ pub(crate) fn record(
                     leads::version.eq(before.version + 1),
                     leads::updated_at.eq(now),
                 ))
+                .cached()
                 .execute(conn)?;
         if written == 1 {
             let after = lead_store::reload(conn, lead_id)?;

@@ -11,8 +11,8 @@
 
 use chrono::{DateTime, NaiveDateTime};
 use diesel::prelude::*;
-use rapport_core::db::Conn;
 use rapport_core::db::schema::intake_rate_windows as w;
+use rapport_core::db::{CacheStatement, Conn};
 use rapport_core::{Error, Result, time};
 
 /// Counts one request of `source_id` against `limit` per minute, or answers
@@ -39,6 +39,7 @@ fn take_at(conn: &mut Conn, source_id: &str, limit: i32, now: NaiveDateTime) -> 
     let counted = diesel::update(w::table.filter(w::source_id.eq(source_id)).filter(w::window_start.eq(window_start)))
         .filter(w::hits.lt(limit))
         .set(w::hits.eq(w::hits + 1))
+        .cached()
         .execute(conn)?;
     if counted == 0 {
         let retry_after_secs = u64::try_from(start_secs + 60 - secs).unwrap_or(1).max(1);

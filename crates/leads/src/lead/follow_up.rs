@@ -4,8 +4,8 @@
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use diesel::prelude::*;
 use rapport_core::audit::{self, Action, WriteContext};
-use rapport_core::db::Conn;
 use rapport_core::db::schema::{leads, pipeline_stages};
+use rapport_core::db::{CacheStatement, Conn};
 use rapport_core::principal::Reach;
 use rapport_core::{Result, time};
 
@@ -64,6 +64,7 @@ pub fn touch_follow_up(
             leads::version.eq(row.version + 1),
             leads::updated_at.eq(time::now()),
         ))
+        .cached()
         .execute(conn)?;
     let after = store::reload(conn, lead_id)?;
     audit::record(conn, ctx, store::ENTITY, lead_id, Action::Updated, Some(&before), Some(&after))?;

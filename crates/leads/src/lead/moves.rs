@@ -9,8 +9,8 @@ use diesel::prelude::*;
 use rapport_core::audit::{self, Action, WriteContext};
 use rapport_core::calendar::business::BusinessCalendar;
 use rapport_core::calendar::store::effective_calendar_id;
-use rapport_core::db::Conn;
 use rapport_core::db::schema::{lead_stage_history, leads, pipeline_stages};
+use rapport_core::db::{CacheStatement, Conn};
 use rapport_core::principal::Reach;
 use rapport_core::{Error, Problems, Result, time, validate};
 
@@ -71,6 +71,7 @@ pub fn move_stage(
             leads::version.eq(version + 1),
             leads::updated_at.eq(now),
         ))
+        .cached()
         .execute(conn)?;
     if updated == 0 {
         return Err(Error::StaleVersion { current: reload(conn, id)?.version });

@@ -2,8 +2,8 @@
 
 use diesel::prelude::*;
 use rapport_core::audit::{self, Action, WriteContext};
-use rapport_core::db::Conn;
 use rapport_core::db::schema::{lead_stage_history, leads};
+use rapport_core::db::{CacheStatement, Conn};
 use rapport_core::money::Money;
 use rapport_core::principal::Reach;
 use rapport_core::{Error, Problems, Result, ids, time, validate};
@@ -112,6 +112,7 @@ pub(crate) fn leave_stage(conn: &mut Conn, lead_id: &str, at: chrono::NaiveDateT
             .filter(lead_stage_history::left_at.is_null()),
     )
     .set(lead_stage_history::left_at.eq(at))
+    .cached()
     .execute(conn)?;
     Ok(())
 }
@@ -240,7 +241,9 @@ pub fn create(
     diesel::insert_into(leads::table).values(&row).execute(conn)?;
     enter_stage(conn, &id, None, &stage.stage_id, actor(reach), now)?;
     custom_field::store(conn, &id, &custom)?;
-    let created = reload(conn, &id)?;
+    // The row is what was stored (instants are truncated to microseconds
+    // before they are written), so it is not read back.
+    let created = responses(conn, vec![row])?.pop().ok_or_else(|| Error::Internal("lead vanished".to_owned()))?;
     audit::record(conn, ctx, ENTITY, &id, Action::Created, None, Some(&created))?;
     Ok(created)
 }

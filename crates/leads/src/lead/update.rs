@@ -2,8 +2,8 @@
 
 use diesel::prelude::*;
 use rapport_core::audit::WriteContext;
-use rapport_core::db::Conn;
 use rapport_core::db::schema::{lead_stage_history, leads};
+use rapport_core::db::{CacheStatement, Conn};
 use rapport_core::principal::Reach;
 use rapport_core::removal::{Removal, Target, apply_archive_flag, delete_or_archive};
 use rapport_core::{Error, Problems, Result, audit, time, upsert, validate};
@@ -152,6 +152,7 @@ pub fn update(
                 leads::updated_at.eq(now),
             ),
         ))
+        .cached()
         .execute(conn)?;
     if updated == 0 {
         return Err(Error::StaleVersion { current: reload(conn, id)?.version });
@@ -200,6 +201,7 @@ pub fn delete(
                     leads::version.eq(version + 1),
                     leads::updated_at.eq(now),
                 ))
+                .cached()
                 .execute(conn)?;
             reload(conn, id)
         },

@@ -8,8 +8,8 @@
 use std::collections::HashMap;
 
 use diesel::prelude::*;
-use rapport_core::db::Conn;
 use rapport_core::db::schema::{lead_assignment_cursors, lead_assignment_members, lead_assignment_rules, leads, users};
+use rapport_core::db::{CacheStatement, Conn};
 use rapport_core::notification::{self, NewNotification};
 use rapport_core::{Error, Result, time};
 use serde_json::json;
@@ -111,6 +111,7 @@ fn next_turn(conn: &mut Conn, rule_id: &str) -> Result<Option<String>> {
                 .filter(lead_assignment_cursors::last_position.eq(last)),
         )
         .set((lead_assignment_cursors::last_position.eq(position), lead_assignment_cursors::updated_at.eq(time::now())))
+        .cached()
         .execute(conn)?;
         if taken == 1 {
             return Ok(Some(user));

@@ -4,8 +4,8 @@
 
 use diesel::prelude::*;
 use rapport_core::audit::{self, Action, WriteContext};
-use rapport_core::db::Conn;
 use rapport_core::db::schema::leads;
+use rapport_core::db::{CacheStatement, Conn};
 use rapport_core::{Result, time};
 use serde_json::json;
 
@@ -29,6 +29,7 @@ pub fn route_unassigned(conn: &mut Conn, ctx: &WriteContext, lead_id: &str) -> R
             leads::version.eq(before.version + 1),
             leads::updated_at.eq(time::now()),
         ))
+        .cached()
         .execute(conn)?;
     let after = reload(conn, lead_id)?;
     audit::record(conn, ctx, ENTITY, lead_id, Action::Updated, Some(&before), Some(&after))?;

@@ -6,8 +6,8 @@
 
 use diesel::prelude::*;
 use rapport_core::audit::{self, Action, WriteContext};
-use rapport_core::db::Conn;
 use rapport_core::db::schema::leads;
+use rapport_core::db::{CacheStatement, Conn};
 use rapport_core::principal::Reach;
 use rapport_core::{Error, Problems, Result, time, validate};
 use rapport_customers::refs;
@@ -121,6 +121,7 @@ pub fn qualify(
             leads::version.eq(version + 1),
             leads::updated_at.eq(now),
         ))
+        .cached()
         .execute(conn)?;
     if updated == 0 {
         return Err(Error::StaleVersion { current: reload(conn, id)?.version });

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use rapport_core::audit::{self, Action, WriteContext};
-use rapport_core::db::Conn;
 use rapport_core::db::schema::{lead_assignment_cursors, lead_assignment_members, lead_assignment_rules, users};
+use rapport_core::db::{CacheStatement, Conn};
 use rapport_core::principal::{Reach, Scope};
 use rapport_core::{Error, FieldError, Problems, Result, ids, time, validate};
 use rapport_customers::refs;
@@ -333,6 +333,7 @@ pub fn update(
         lead_assignment_rules::version.eq(next.version),
         lead_assignment_rules::updated_at.eq(now),
     ))
+    .cached()
     .execute(conn)?;
     if updated == 0 {
         return Err(Error::StaleVersion { current: find_row(conn, reach, id)?.version });

@@ -6,8 +6,8 @@
 use std::collections::HashMap;
 
 use diesel::prelude::*;
-use rapport_core::db::Conn;
 use rapport_core::db::schema::{ticket_queue_cursors, ticket_queue_members, tickets, users};
+use rapport_core::db::{CacheStatement, Conn};
 use rapport_core::{Error, Result, time};
 
 use super::api::Assignment;
@@ -56,6 +56,7 @@ fn next_turn(conn: &mut Conn, queue_id: &str) -> Result<Option<String>> {
                 .filter(ticket_queue_cursors::last_position.eq(last)),
         )
         .set((ticket_queue_cursors::last_position.eq(position), ticket_queue_cursors::updated_at.eq(time::now())))
+        .cached()
         .execute(conn)?;
         if taken == 1 {
             return Ok(Some(user));
@@ -73,6 +74,8 @@ fn least_loaded(conn: &mut Conn, queue_id: &str) -> Result<Option<String>> {
         .filter(tickets::status.eq_any(unresolved))
         .group_by(tickets::assignee_id)
         .select((tickets::assignee_id, diesel::dsl::count_star()))
+        // One entry per queue size: bounded by the staff, and it runs on every routed create.
+        .cached()
         .load::<(Option<String>, i64)>(conn)?
         .into_iter()
         .collect();

@@ -9,8 +9,8 @@
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use rapport_core::calendar::business::{BusinessCalendar, Pause};
-use rapport_core::db::Conn;
 use rapport_core::db::schema::{ticket_slas, ticket_status_history, tickets};
+use rapport_core::db::{CacheStatement, Conn};
 use rapport_core::{Error, Result, time};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -247,6 +247,7 @@ pub(crate) fn refresh_with(
             ticket_slas::response_warn_at.eq(due.response_warning.map(time::stored)),
             ticket_slas::resolution_warn_at.eq(due.resolution_warning.map(time::stored)),
         ))
+        .cached()
         .execute(conn)?;
     Ok(())
 }
@@ -268,6 +269,7 @@ pub(crate) fn agent_replied(
         ticket_slas::table.filter(ticket_slas::ticket_id.eq(ticket_id)).filter(ticket_slas::response_met_at.is_null()),
     )
     .set(ticket_slas::response_met_at.eq(at))
+    .cached()
     .execute(conn)?;
     refresh_with(conn, ticket_id, known)
 }
@@ -280,6 +282,7 @@ pub(crate) fn customer_replied(conn: &mut Conn, ticket_id: &str, at: NaiveDateTi
             .filter(ticket_slas::response_met_at.is_not_null()),
     )
     .set((ticket_slas::response_started_at.eq(at), ticket_slas::response_met_at.eq(None::<NaiveDateTime>)))
+    .cached()
     .execute(conn)?;
     refresh(conn, ticket_id)
 }

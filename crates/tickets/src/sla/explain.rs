@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use rapport_core::calendar::business::{BusinessCalendar, Pause, SegmentReason};
-use rapport_core::db::Conn;
 use rapport_core::db::schema::{ticket_slas, tickets};
+use rapport_core::db::{CacheStatement, Conn};
 use rapport_core::principal::Reach;
 use rapport_core::{Error, Result, time};
 use serde::{Deserialize, Serialize};
@@ -122,8 +122,11 @@ fn summary(row: SlaRow) -> Result<TicketSla> {
 
 /// The SLA summaries of `ticket_ids`, in one query.
 pub(crate) fn summaries(conn: &mut Conn, ticket_ids: &[&str]) -> Result<HashMap<String, TicketSla>> {
-    let rows: Vec<SlaRow> =
-        ticket_slas::table.filter(ticket_slas::ticket_id.eq_any(ticket_ids)).select(SlaRow::as_select()).load(conn)?;
+    let rows: Vec<SlaRow> = ticket_slas::table
+        .filter(ticket_slas::ticket_id.eq_any(ticket_ids))
+        .select(SlaRow::as_select())
+        .cached_for_short_list(ticket_ids.len())
+        .load(conn)?;
     rows.into_iter().map(|r| Ok((r.ticket_id.clone(), summary(r)?))).collect()
 }
 

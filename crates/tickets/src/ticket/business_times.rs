@@ -19,8 +19,8 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 use rapport_core::calendar::business::BusinessCalendar;
 use rapport_core::calendar::store::effective_calendar_id;
-use rapport_core::db::Conn;
 use rapport_core::db::schema::{ticket_slas, tickets};
+use rapport_core::db::{CacheStatement, Conn};
 use rapport_core::{Error, Result, time};
 
 use super::store::ENTITY;
@@ -192,6 +192,7 @@ fn sla_calendars(conn: &mut Conn, ids: &[&str]) -> Result<HashMap<String, Option
     let rows: Vec<(String, Option<String>)> = ticket_slas::table
         .filter(ticket_slas::ticket_id.eq_any(ids))
         .select((ticket_slas::ticket_id, ticket_slas::calendar_id))
+        .cached_for_short_list(ids.len())
         .load(conn)?;
     Ok(rows.into_iter().collect())
 }
@@ -223,7 +224,7 @@ pub fn refresh(conn: &mut Conn, ticket_id: &str) -> Result<()> {
     let row = measured_row(conn, ticket_id)?;
     let basis = basis_of(conn, &row.placement())?;
     let measured = Measurements::of(&basis, &row);
-    diesel::update(tickets::table.filter(tickets::id.eq(ticket_id))).set(&measured).execute(conn)?;
+    diesel::update(tickets::table.filter(tickets::id.eq(ticket_id))).set(&measured).cached().execute(conn)?;
     Ok(())
 }
 

@@ -8,8 +8,8 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use rapport_core::audit::{self, Action, WriteContext};
-use rapport_core::db::Conn;
 use rapport_core::db::schema::{ticket_comments, tickets};
+use rapport_core::db::{CacheStatement, Conn};
 use rapport_core::principal::Reach;
 use rapport_core::{Error, Problems, Result, ids, time, validate};
 use serde::{Deserialize, Serialize};
@@ -161,6 +161,7 @@ pub fn add(
                 tickets::version.eq(ticket.version + 1),
                 tickets::updated_at.eq(now),
             ))
+            .cached()
             .execute(conn)?;
         if opens {
             record_status(conn, id, Some(status), TicketStatus::Open, actor(reach), now)?;

@@ -4,8 +4,8 @@
 
 use diesel::prelude::*;
 use rapport_core::audit::{self, Action, WriteContext};
-use rapport_core::db::Conn;
 use rapport_core::db::schema::{ticket_status_history, tickets};
+use rapport_core::db::{CacheStatement, Conn};
 use rapport_core::principal::Reach;
 use rapport_core::{Error, Result, time};
 
@@ -88,6 +88,7 @@ pub fn change(
             tickets::version.eq(version + 1),
             tickets::updated_at.eq(now),
         ))
+        .cached()
         .execute(conn)?;
     if updated == 0 {
         return Err(Error::StaleVersion { current: reload(conn, id)?.version });

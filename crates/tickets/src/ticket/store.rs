@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use diesel::prelude::*;
 use rapport_core::audit::{self, Action, WriteContext};
-use rapport_core::db::Conn;
 use rapport_core::db::schema::{divisions, ticket_counters, ticket_status_history, tickets};
+use rapport_core::db::{CacheStatement, Conn};
 use rapport_core::notification::{self, NewNotification};
 use rapport_core::principal::Reach;
 use rapport_core::{Error, FieldError, Problems, Result, ids, time, validate};
@@ -145,9 +145,11 @@ fn next_number(conn: &mut Conn, division_id: &str) -> Result<String> {
         .values((ticket_counters::division_id.eq(division_id), ticket_counters::last_number.eq(0_i64)))
         .on_conflict(ticket_counters::division_id)
         .do_nothing()
+        .cached()
         .execute(c))?;
     diesel::update(ticket_counters::table.filter(ticket_counters::division_id.eq(division_id)))
         .set(ticket_counters::last_number.eq(ticket_counters::last_number + 1))
+        .cached()
         .execute(conn)?;
     let n: i64 = ticket_counters::table
         .filter(ticket_counters::division_id.eq(division_id))
@@ -396,6 +398,7 @@ pub fn update(
             tickets::version.eq(version + 1),
             tickets::updated_at.eq(now),
         ))
+        .cached()
         .execute(conn)?;
     if updated == 0 {
         return Err(Error::StaleVersion { current: reload(conn, id)?.version });
