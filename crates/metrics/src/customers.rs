@@ -5,6 +5,12 @@
 //! A customer counts when live (not merged into another, erased or
 //! archived); a purchase counts unless cancelled. Purchases carry a local
 //! calendar day (`purchased_on`), so periods compare days, not instants.
+//!
+//! Repeat purchase, RFM, lifetime value and cross-sell read each
+//! purchaser's kept figures (`customer_purchase_facts`, migration 000031)
+//! when they can ([`Purchases::Facts`]), and group the purchases themselves
+//! otherwise: the facts are the same sums, kept by the database in the
+//! transaction of every purchase and customer write.
 
 use std::collections::BTreeMap;
 
@@ -33,6 +39,53 @@ pub(crate) const NO_PURCHASERS: &str = "no customer purchased up to the period's
 const NO_PREVIOUS: &str = "no customer purchased in the previous period";
 const NO_KNOWN_DUE: &str = "no asset has a service projection";
 const NO_ASSETS: &str = "no assets";
+
+/// Where a purchase report reads what each customer bought.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Purchases {
+    /// `customer_purchase_facts` and `customer_purchase_counts`: one row
+    /// per purchaser, division key and currency, whatever the purchases'
+    /// days.
+    Facts,
+    /// The purchases, grouped per request.
+    Rows,
+}
+
+#[derive(Debug, QueryableByName)]
+struct Later {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+impl Purchases {
+    /// The facts hold every counted purchase whatever its day and know no
+    /// branch, so a report reads them only when no purchase (counted or
+    /// not: one probe of the day index) lies after its period's last day,
+    /// and it has no branch filter; otherwise the purchases.
+    pub(crate) fn for_report(conn: &mut Conn, filters: &Filters) -> Result<Purchases> {
+        if filters.branch_id.is_some() {
+            return Ok(Purchases::Rows);
+        }
+        let mut sql = Sql::new(conn);
+        sql.push("SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM purchases p WHERE p.purchased_on > ");
+        sql.date(filters.period.to).push(" LIMIT 1) x");
+        let later: Vec<Later> = sql.load(conn)?;
+        Ok(if later.first().is_some_and(|r| r.n > 0) { Purchases::Rows } else { Purchases::Facts })
+    }
+}
+
+/// `FROM customer_purchase_facts f WHERE` the facts of the report's scope:
+/// its division's key ('' for the whole base) and the customer's owner.
+/// `one_per_customer` keeps each customer's first currency row only (the
+/// one holding its figures across currencies).
+pub(crate) fn facts_in_scope(sql: &mut Sql, filters: &Filters, one_per_customer: bool) {
+    sql.push(" FROM customer_purchase_facts f WHERE f.division_key = ");
+    sql.text(filters.division_id.as_deref().unwrap_or(""));
+    if one_per_customer {
+        sql.push(" AND f.customers = 1");
+    }
+    sql.eq_opt("f.owner_id", filters.user_id.as_deref());
+}
 
 /// `FROM purchases p JOIN customers c … WHERE` the purchase counts (not
 /// cancelled, on or before the period's last day) and its customer is
@@ -70,11 +123,24 @@ struct CurrencyCount {
 
 /// The currencies of the counted purchases up to the period's end, the
 /// main one (most purchases; ties alphabetical) first.
-pub(crate) fn currencies(conn: &mut Conn, filters: &Filters) -> Result<Vec<String>> {
+pub(crate) fn currencies(conn: &mut Conn, filters: &Filters, source: Purchases) -> Result<Vec<String>> {
     let mut sql = Sql::new(conn);
-    sql.push("SELECT p.currency AS currency, COUNT(*) AS n");
-    purchases_up_to_end(&mut sql, filters, true);
-    sql.push(" GROUP BY p.currency");
+    match source {
+        Purchases::Facts => {
+            sql.push(
+                "SELECT q.currency AS currency, CAST(SUM(q.purchases) AS BIGINT) AS n \
+                 FROM customer_purchase_counts q WHERE q.division_key = ",
+            );
+            sql.text(filters.division_id.as_deref().unwrap_or(""));
+            sql.eq_opt("q.owner_id", filters.user_id.as_deref());
+            sql.push(" GROUP BY q.currency HAVING SUM(q.purchases) > 0");
+        }
+        Purchases::Rows => {
+            sql.push("SELECT p.currency AS currency, COUNT(*) AS n");
+            purchases_up_to_end(&mut sql, filters, true);
+            sql.push(" GROUP BY p.currency");
+        }
+    }
     let mut rows: Vec<CurrencyCount> = sql.load(conn)?;
     rows.sort_by(|a, b| b.n.cmp(&a.n).then_with(|| a.currency.cmp(&b.currency)));
     Ok(rows.into_iter().map(|r| r.currency).collect())
@@ -125,17 +191,36 @@ struct RepeatRow {
 /// Customers with two or more purchases up to the period's end ÷ those
 /// with one or more; and the period's purchasing and first-time customers.
 pub(crate) fn repeat_purchase(conn: &mut Conn, filters: &Filters) -> Result<Report> {
+    let from = filters.period.from;
     let mut sql = Sql::new(conn);
-    sql.push(&format!(
-        "SELECT COUNT(*) AS customers, {} AS repeaters, {} AS purchasing, {} AS first_time \
-         FROM (SELECT p.customer_id AS customer_id, COUNT(*) AS k, SUM(CASE WHEN p.purchased_on >= ",
-        count_if("x.k >= 2"),
-        count_if("x.in_period > 0"),
-        count_if("x.in_period > 0 AND x.in_period = x.k"),
-    ));
-    sql.date(filters.period.from).push(" THEN 1 ELSE 0 END) AS in_period");
-    purchases_up_to_end(&mut sql, filters, true);
-    sql.push(" GROUP BY p.customer_id) x");
+    match Purchases::for_report(conn, filters)? {
+        Purchases::Facts => {
+            // One row per customer: its purchases, first and last day
+            // across currencies; every purchase is on or before the
+            // period's end.
+            sql.push(&format!(
+                "SELECT COUNT(*) AS customers, {} AS repeaters, ",
+                count_if("f.customer_purchases >= 2")
+            ));
+            sql.push("CAST(COALESCE(SUM(CASE WHEN f.customer_last_on >= ").date(from);
+            sql.push(" THEN 1 ELSE 0 END), 0) AS BIGINT) AS purchasing, ");
+            sql.push("CAST(COALESCE(SUM(CASE WHEN f.customer_first_on >= ").date(from);
+            sql.push(" THEN 1 ELSE 0 END), 0) AS BIGINT) AS first_time");
+            facts_in_scope(&mut sql, filters, true);
+        }
+        Purchases::Rows => {
+            sql.push(&format!(
+                "SELECT COUNT(*) AS customers, {} AS repeaters, {} AS purchasing, {} AS first_time \
+                 FROM (SELECT p.customer_id AS customer_id, COUNT(*) AS k, SUM(CASE WHEN p.purchased_on >= ",
+                count_if("x.k >= 2"),
+                count_if("x.in_period > 0"),
+                count_if("x.in_period > 0 AND x.in_period = x.k"),
+            ));
+            sql.date(from).push(" THEN 1 ELSE 0 END) AS in_period");
+            purchases_up_to_end(&mut sql, filters, true);
+            sql.push(" GROUP BY p.customer_id) x");
+        }
+    }
     let rows: Vec<RepeatRow> = sql.load(conn)?;
     let (customers, repeaters, purchasing, first_time) =
         rows.first().map_or((0, 0, 0, 0), |r| (r.customers, r.repeaters, r.purchasing, r.first_time));
@@ -186,22 +271,115 @@ fn value_stats(row: Option<&StatsRow>, currency: Option<&str>) -> Vec<Measure> {
     measures
 }
 
+#[derive(Debug, QueryableByName)]
+struct ValueBucket {
+    #[diesel(sql_type = Text)]
+    division_key: String,
+    #[diesel(sql_type = Text)]
+    currency: String,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+    #[diesel(sql_type = BigInt)]
+    total: i64,
+}
+
+#[derive(Debug, QueryableByName)]
+struct RankedValue {
+    #[diesel(sql_type = BigInt)]
+    val: i64,
+}
+
+/// The lifetime value statistics of the whole base or a division (no owner
+/// filter), from the facts: each bucket's count and total from the kept
+/// counts, and each order statistic as the value at its rank, read at an
+/// offset of `customer_purchase_facts_value_idx` (the median from below,
+/// the 90th percentile from above) instead of ranking every customer.
+/// `by_division` gives one bucket per division and currency, named
+/// `division:currency`, else one per currency. The same ranks as
+/// [`stats_over`] (`nearest_rank`).
+fn ranked_value_stats(conn: &mut Conn, filters: &Filters, by_division: bool) -> Result<Vec<StatsRow>> {
+    use rapport_core::db::order_statistic::{MEDIAN_HIGH, MEDIAN_LOW, P90, nearest_rank};
+    let mut sql = Sql::new(conn);
+    sql.push(
+        "SELECT q.division_key AS division_key, q.currency AS currency, CAST(SUM(q.holders) AS BIGINT) AS n, \
+         CAST(SUM(q.amount_minor) AS BIGINT) AS total FROM customer_purchase_counts q WHERE ",
+    );
+    if by_division {
+        sql.push("q.division_key <> ''");
+        sql.eq_opt("q.division_key", filters.division_id.as_deref());
+    } else {
+        sql.push("q.division_key = ").text(filters.division_id.as_deref().unwrap_or(""));
+    }
+    sql.push(" GROUP BY q.division_key, q.currency HAVING SUM(q.holders) > 0");
+    let buckets: Vec<ValueBucket> = sql.load(conn)?;
+    let mut stats = Vec::with_capacity(buckets.len());
+    for b in buckets {
+        let n = usize::try_from(b.n).unwrap_or(0);
+        let rank = |which| nearest_rank(n, which).unwrap_or(1);
+        let (low, high, p90) = (rank(MEDIAN_LOW), rank(MEDIAN_HIGH), rank(P90));
+        // One walk gives both middle values: adjacent ranks, or one rank twice.
+        let middle = values_at(conn, &b, "ASC", low - 1, high - low + 1)?;
+        let top = values_at(conn, &b, "DESC", n - p90, 1)?;
+        let (Some(&median_low), Some(&median_high), Some(&p90)) = (middle.first(), middle.last(), top.first()) else {
+            return Err(rapport_core::Error::Internal(format!(
+                "customer_purchase_facts hold fewer {} values under `{}` than customer_purchase_counts count ({n})",
+                b.currency, b.division_key
+            )));
+        };
+        let bucket = if by_division { format!("{}:{}", b.division_key, b.currency) } else { b.currency };
+        stats.push(StatsRow { bucket, n: b.n, total: b.total, median_low, median_high, p90 });
+    }
+    Ok(stats)
+}
+
+/// `limit` per-customer values of `bucket` from `offset`, in `order`.
+fn values_at(conn: &mut Conn, bucket: &ValueBucket, order: &str, offset: usize, limit: usize) -> Result<Vec<i64>> {
+    let int = |v: usize| i64::try_from(v).unwrap_or(i64::MAX);
+    let mut sql = Sql::new(conn);
+    sql.push("SELECT f.amount_minor AS val FROM customer_purchase_facts f WHERE f.division_key = ");
+    sql.text(&bucket.division_key).push(" AND f.currency = ").text(&bucket.currency);
+    sql.push(&format!(" ORDER BY f.amount_minor {order} LIMIT ")).int(int(limit));
+    sql.push(" OFFSET ").int(int(offset));
+    Ok(sql.load::<RankedValue>(conn)?.into_iter().map(|r| r.val).collect())
+}
+
 /// Historical lifetime value: each live customer's counted purchases up
 /// to the period's end, summed per currency; mean, median and p90 over
 /// the customers, overall and per division.
 pub(crate) fn lifetime_value(conn: &mut Conn, filters: &Filters) -> Result<Report> {
+    let source = Purchases::for_report(conn, filters)?;
     let stats = |conn: &mut Conn, by_division: bool| -> Result<Vec<StatsRow>> {
+        if source == Purchases::Facts && filters.user_id.is_none() {
+            return ranked_value_stats(conn, filters, by_division);
+        }
         let mut sql = Sql::new(conn);
-        let key = if by_division { "p.division_id || ':' || p.currency" } else { "p.currency" };
-        sql.push(&format!("SELECT {key} AS bucket, CAST(SUM(p.amount_minor) AS BIGINT) AS val"));
-        purchases_up_to_end(&mut sql, filters, true);
-        sql.push(&format!(
-            " GROUP BY p.customer_id, {}",
-            if by_division { "p.division_id, p.currency" } else { "p.currency" }
-        ));
+        match source {
+            // The facts are the per-customer sums already: per currency
+            // under the scope's key, per division and currency under each
+            // division's.
+            Purchases::Facts if by_division => {
+                sql.push("SELECT f.division_key || ':' || f.currency AS bucket, f.amount_minor AS val");
+                sql.push(" FROM customer_purchase_facts f WHERE f.division_key <> ''");
+                sql.eq_opt("f.division_key", filters.division_id.as_deref());
+                sql.eq_opt("f.owner_id", filters.user_id.as_deref());
+            }
+            Purchases::Facts => {
+                sql.push("SELECT f.currency AS bucket, f.amount_minor AS val");
+                facts_in_scope(&mut sql, filters, false);
+            }
+            Purchases::Rows => {
+                let key = if by_division { "p.division_id || ':' || p.currency" } else { "p.currency" };
+                sql.push(&format!("SELECT {key} AS bucket, CAST(SUM(p.amount_minor) AS BIGINT) AS val"));
+                purchases_up_to_end(&mut sql, filters, true);
+                sql.push(&format!(
+                    " GROUP BY p.customer_id, {}",
+                    if by_division { "p.division_id, p.currency" } else { "p.currency" }
+                ));
+            }
+        }
         stats_over(sql).load(conn)
     };
-    let order = currencies(conn, filters)?;
+    let order = currencies(conn, filters, source)?;
     let rank = |currency: &str| order.iter().position(|c| c == currency).unwrap_or(usize::MAX);
     let mut a = Assembly::new(Kpi::LifetimeValue, "Historical lifetime value (up to the period's end)", filters, None);
     let mut overall = stats(conn, false)?;
@@ -241,42 +419,90 @@ struct PairRow {
     gap: i64,
 }
 
-/// `WITH cd AS (…)`: each live customer and each division they have a
-/// counted purchase in, up to the period's end (every division: the gaps
-/// are measured against the others).
-fn customer_divisions(sql: &mut Sql, filters: &Filters) {
+/// `WITH cd AS (…), per AS (…), inter AS (…) `, from the purchases: `cd`
+/// each purchaser and each division it has a counted purchase in, up to the
+/// period's end (every division: the gaps are measured against the others);
+/// `per` the purchasers per division (`a`, `n`); `inter`, for every ordered
+/// pair of divisions, the purchasers in both (`a`, `b`, `n`), from the
+/// customers in two or more only (a self-join of the rest would find
+/// nothing).
+fn divisions_bought_in(sql: &mut Sql, filters: &Filters) {
     sql.push("WITH cd AS (SELECT DISTINCT p.customer_id AS customer_id, p.division_id AS division_id");
     purchases_up_to_end(sql, filters, false);
-    sql.push(") ");
+    sql.push(
+        "), m AS (SELECT cd.customer_id AS customer_id, COUNT(*) AS k FROM cd GROUP BY cd.customer_id), \
+         per AS (SELECT cd.division_id AS a, COUNT(*) AS n FROM cd GROUP BY cd.division_id), \
+         multi AS (SELECT cd.customer_id AS customer_id, cd.division_id AS division_id \
+                   FROM cd JOIN m ON m.customer_id = cd.customer_id WHERE m.k >= 2), \
+         inter AS (SELECT x.division_id AS a, y.division_id AS b, COUNT(*) AS n FROM multi x \
+                   JOIN multi y ON y.customer_id = x.customer_id AND y.division_id <> x.division_id \
+                   GROUP BY x.division_id, y.division_id) ",
+    );
+}
+
+/// `WITH per AS (…), inter AS (…) ` as [`divisions_bought_in`], from the
+/// facts: each purchaser's first-currency row per division key says it
+/// bought there, and `divisions` how many divisions it bought in.
+fn divisions_bought_in_facts(sql: &mut Sql, filters: &Filters) {
+    sql.push(
+        "WITH per AS (SELECT q.division_key AS a, SUM(q.customers) AS n FROM customer_purchase_counts q \
+         WHERE q.division_key <> ''",
+    );
+    sql.eq_opt("q.owner_id", filters.user_id.as_deref());
+    sql.push(
+        " GROUP BY q.division_key HAVING SUM(q.customers) > 0), \
+         inter AS (SELECT x.division_key AS a, y.division_key AS b, COUNT(*) AS n FROM customer_purchase_facts x \
+                   JOIN customer_purchase_facts y ON y.customer_id = x.customer_id AND y.customers = 1 \
+                        AND y.division_key <> '' AND y.division_key <> x.division_key \
+                   WHERE x.division_key <> '' AND x.customers = 1 AND x.divisions >= 2",
+    );
+    sql.eq_opt("x.owner_id", filters.user_id.as_deref());
+    sql.push(" GROUP BY x.division_key, y.division_key) ");
 }
 
 /// For every ordered pair of divisions (A, B) where A has purchasing
-/// customers: A's customers with no purchase in B, up to the period's end.
-/// A division filter keeps the pairs from that division.
+/// customers: A's customers with no purchase in B (A's purchasers less
+/// those who bought in both), up to the period's end. A division filter
+/// keeps the pairs from that division.
 pub(crate) fn cross_sell(conn: &mut Conn, filters: &Filters) -> Result<Report> {
     let division = filters.division_id.as_deref();
+    let source = Purchases::for_report(conn, filters)?;
     let mut sql = Sql::new(conn);
-    customer_divisions(&mut sql, filters);
-    sql.push(&format!(
-        "SELECT CAST('total' AS TEXT) AS bucket, COUNT(*) AS n, {} AS hits \
-         FROM (SELECT cd.customer_id AS customer_id, COUNT(*) AS k FROM cd GROUP BY cd.customer_id) m WHERE 1 = 1",
-        count_if("m.k >= 2")
-    ));
-    if let Some(d) = division {
-        sql.push(" AND m.customer_id IN (SELECT cd.customer_id FROM cd WHERE cd.division_id = ").text(d).push(")");
+    match source {
+        Purchases::Facts => {
+            sql.push(&format!(
+                "SELECT CAST('total' AS TEXT) AS bucket, COUNT(*) AS n, {} AS hits",
+                count_if("f.divisions >= 2")
+            ));
+            facts_in_scope(&mut sql, filters, true);
+        }
+        Purchases::Rows => {
+            divisions_bought_in(&mut sql, filters);
+            sql.push(&format!(
+                "SELECT CAST('total' AS TEXT) AS bucket, COUNT(*) AS n, {} AS hits FROM m WHERE 1 = 1",
+                count_if("m.k >= 2")
+            ));
+            if let Some(d) = division {
+                sql.push(" AND m.customer_id IN (SELECT cd.customer_id FROM cd WHERE cd.division_id = ")
+                    .text(d)
+                    .push(")");
+            }
+        }
     }
     let total: Vec<CountRow> = sql.load(conn)?;
     let (customers, multi) = total.first().map_or((0, 0), |r| (r.n, r.hits));
 
     let mut sql = Sql::new(conn);
-    customer_divisions(&mut sql, filters);
-    sql.push(&format!(
-        "SELECT a.division_id AS a, d.id AS b, COUNT(*) AS n, {} AS gap \
-         FROM cd a JOIN divisions d ON d.id <> a.division_id AND d.archived_at IS NULL WHERE 1 = 1",
-        count_if("NOT EXISTS (SELECT 1 FROM cd x WHERE x.customer_id = a.customer_id AND x.division_id = d.id)")
-    ));
-    sql.eq_opt("a.division_id", division);
-    sql.push(" GROUP BY a.division_id, d.id");
+    match source {
+        Purchases::Facts => divisions_bought_in_facts(&mut sql, filters),
+        Purchases::Rows => divisions_bought_in(&mut sql, filters),
+    }
+    sql.push(
+        "SELECT per.a AS a, d.id AS b, CAST(per.n AS BIGINT) AS n, CAST(per.n - COALESCE(i.n, 0) AS BIGINT) AS gap \
+         FROM per JOIN divisions d ON d.id <> per.a AND d.archived_at IS NULL \
+         LEFT JOIN inter i ON i.a = per.a AND i.b = d.id WHERE 1 = 1",
+    );
+    sql.eq_opt("per.a", division);
     let pairs: Vec<PairRow> = sql.load(conn)?;
     let names = crate::labels::divisions(conn, pairs.iter().flat_map(|p| [p.a.as_str(), p.b.as_str()]))?;
     let name = |id: &str| names.get(id).cloned().unwrap_or_default();

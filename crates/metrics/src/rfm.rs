@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 
 use crate::Kpi;
 use crate::assemble::Assembly;
-use crate::customers::{self, NO_PURCHASERS};
+use crate::customers::{self, NO_PURCHASERS, Purchases};
 use crate::filters::{Filters, MetricsQuery};
 use crate::report::{BreakdownRow, Measure, Report};
 use crate::sql::Sql;
@@ -204,7 +204,9 @@ fn score_at_least(sql: &mut Sql, value: &str, cut_offs: &[i64]) {
 /// Customers per RFM score and per named segment.
 pub(crate) fn report(conn: &mut Conn, filters: &Filters) -> Result<Report> {
     let thresholds = filters.rfm.clone().unwrap_or_default();
-    let main = customers::currencies(conn, filters)?.into_iter().next();
+    let source = Purchases::for_report(conn, filters)?;
+    let main = customers::currencies(conn, filters, source)?.into_iter().next();
+    let main_currency = main.as_deref().unwrap_or_default();
     let to = filters.period.to;
     let mut sql = Sql::new(conn);
     sql.push(
@@ -218,15 +220,37 @@ pub(crate) fn report(conn: &mut Conn, filters: &Filters) -> Result<Report> {
     sql.push(" ELSE 1 END AS r, ");
     score_at_least(&mut sql, "x.k", &thresholds.frequency);
     sql.push(" AS f, ");
-    score_at_least(&mut sql, "x.money", &thresholds.monetary_minor(main.as_deref().unwrap_or_default()));
-    sql.push(
-        " AS m, x.money AS money FROM (SELECT p.customer_id AS customer_id, MAX(p.purchased_on) AS last_on, \
-         COUNT(*) AS k, CAST(COALESCE(SUM(CASE WHEN p.currency = ",
-    );
-    sql.text(main.as_deref().unwrap_or_default());
-    sql.push(" THEN p.amount_minor ELSE 0 END), 0) AS BIGINT) AS money");
-    customers::purchases_up_to_end(&mut sql, filters, true);
-    sql.push(" GROUP BY p.customer_id) x) s GROUP BY s.r, s.f, s.m");
+    score_at_least(&mut sql, "x.money", &thresholds.monetary_minor(main_currency));
+    sql.push(" AS m, x.money AS money FROM (");
+    match source {
+        Purchases::Facts => {
+            // The customer's row of its first currency holds its figures
+            // across currencies; its total in the main currency is on that
+            // row, on another of its rows, or nowhere.
+            sql.push(
+                "SELECT f.customer_last_on AS last_on, f.customer_purchases AS k, \
+                 CAST(CASE WHEN f.currency = ",
+            );
+            sql.text(main_currency).push(" THEN f.amount_minor WHEN f.currencies = 1 THEN 0 ELSE COALESCE(");
+            sql.push(
+                "(SELECT o.amount_minor FROM customer_purchase_facts o WHERE o.division_key = f.division_key \
+                 AND o.customer_id = f.customer_id AND o.currency = ",
+            );
+            sql.text(main_currency).push("), 0) END AS BIGINT) AS money");
+            customers::facts_in_scope(&mut sql, filters, true);
+        }
+        Purchases::Rows => {
+            sql.push(
+                "SELECT p.customer_id AS customer_id, MAX(p.purchased_on) AS last_on, \
+                 COUNT(*) AS k, CAST(COALESCE(SUM(CASE WHEN p.currency = ",
+            );
+            sql.text(main_currency);
+            sql.push(" THEN p.amount_minor ELSE 0 END), 0) AS BIGINT) AS money");
+            customers::purchases_up_to_end(&mut sql, filters, true);
+            sql.push(" GROUP BY p.customer_id");
+        }
+    }
+    sql.push(") x) s GROUP BY s.r, s.f, s.m");
     let rows: Vec<ScoreRow> = sql.load(conn)?;
 
     let customers: i64 = rows.iter().map(|r| r.n).sum();

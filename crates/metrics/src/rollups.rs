@@ -10,8 +10,12 @@
 //! SLA row, status history or surveys (`000024`), keyed by local day of
 //! the company time zone; and `customer_quality_counts`, through each
 //! customer's `customer_quality_facts`, in that of every write to a
-//! customer, its divisions, phones or emails (`000026`; no days, so a zone
-//! change leaves them be).
+//! customer, its divisions, phones or emails (`000026`); and
+//! `customer_purchase_counts`, through each purchaser's
+//! `customer_purchase_facts`, in that of every write to a purchase or to a
+//! customer's owner, merge or archive columns (`000031`; the customer
+//! reports read the facts too). The customer counts have no days, so a zone
+//! change leaves them be.
 //! SQLite has no time zones, so the zone's days are a table,
 //! `metric_local_days`, written for the zone `metric_settings` names:
 //! [`prepare`] rewrites it, and rebuilds the counts, when the server starts
@@ -56,6 +60,9 @@ pub enum KeptCounts {
     Tickets,
     /// `customer_quality_counts`, summed from `customer_quality_facts` (000026).
     CustomerQuality,
+    /// `customer_purchase_counts`, summed from `customer_purchase_facts`,
+    /// which the customer reports also read (000031).
+    CustomerPurchases,
 }
 
 /// The PostgreSQL triggers that keep the lead counts, as (table, trigger);
@@ -124,8 +131,22 @@ const QUALITY_FACTS: FactsTables = FactsTables {
     follow: "customer_quality_counts_follow",
 };
 
+const PURCHASE_FACTS: FactsTables = FactsTables {
+    facts: "customer_purchase_facts",
+    view: "customer_purchase_contributions",
+    columns: "division_key, customer_id, currency, owner_id, holders, customers, purchases, amount_minor, first_on, \
+              last_on, customer_purchases, customer_first_on, customer_last_on, currencies, divisions",
+    counts: "customer_purchase_counts",
+    key: "division_key, owner_id, currency",
+    measures: &["holders", "customers", "purchases", "amount_minor"],
+    sources: &["purchases", "customers"],
+    stem: "purchase_facts",
+    follow: "customer_purchase_counts_follow",
+};
+
 impl KeptCounts {
-    const ALL: [KeptCounts; 3] = [KeptCounts::Leads, KeptCounts::Tickets, KeptCounts::CustomerQuality];
+    const ALL: [KeptCounts; 4] =
+        [KeptCounts::Leads, KeptCounts::Tickets, KeptCounts::CustomerQuality, KeptCounts::CustomerPurchases];
 
     /// The facts the counts are summed from, if they are.
     fn facts(self) -> Option<&'static FactsTables> {
@@ -133,6 +154,7 @@ impl KeptCounts {
             KeptCounts::Leads => None,
             KeptCounts::Tickets => Some(&TICKET_FACTS),
             KeptCounts::CustomerQuality => Some(&QUALITY_FACTS),
+            KeptCounts::CustomerPurchases => Some(&PURCHASE_FACTS),
         }
     }
 
@@ -427,8 +449,9 @@ fn rebuild_counts(conn: &mut Conn) -> Result<()> {
 /// when the triggers kept them right. Counts keys of `lead_daily_counts`,
 /// `lead_division_daily_counts`,
 /// `lead_follow_up_counts`, `lead_stay_counts`, `ticket_daily_counts` and
-/// `customer_quality_counts` that are wrong or missing, ticket and
-/// customer facts that differ from their contributions now, and
+/// `customer_quality_counts` and `customer_purchase_counts` that are wrong
+/// or missing, ticket and customer facts that differ from their
+/// contributions now, and
 /// follow-ups whose lead attributes or `met_at` differ from their lead's
 /// and its contacts'. An operator's check, and the tests' proof.
 pub fn differences(conn: &mut Conn) -> Result<i64> {
@@ -472,6 +495,7 @@ pub fn differences(conn: &mut Conn) -> Result<i64> {
     );
     let (ticket_counts, ticket_facts) = fact_differences(&TICKET_FACTS);
     let (quality_counts, quality_facts) = fact_differences(&QUALITY_FACTS);
+    let (purchase_counts, purchase_facts) = fact_differences(&PURCHASE_FACTS);
     let mut sql = Sql::new(conn);
     let met_at = met_at_of_f(sql.backend());
     let follow_ups = format!(
@@ -482,7 +506,7 @@ pub fn differences(conn: &mut Conn) -> Result<i64> {
     );
     let rows: Vec<CountOnly> = sql
         .push(&format!("SELECT CAST({lead_counts} + {division_counts} + {follow_up_counts} + {follow_ups} + {stay_counts} + {ticket_counts} + {ticket_facts} \
-             + {quality_counts} + {quality_facts} AS BIGINT) AS n"))
+             + {quality_counts} + {quality_facts} + {purchase_counts} + {purchase_facts} AS BIGINT) AS n"))
         .load(conn)?;
     Ok(rows.first().map_or(0, |r| r.n))
 }

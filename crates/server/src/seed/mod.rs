@@ -216,7 +216,9 @@ pub fn synthetic_customers(db: &Db, count: u64) -> Result<()> {
         }
     };
     rapport_metrics::rollups::with_counts_rebuilt_after(&mut conn, KeptCounts::CustomerQuality, |conn| {
-        rapport_customers::synthetic::generate(conn, &division_id, count)
+        rapport_metrics::rollups::with_counts_rebuilt_after(conn, KeptCounts::CustomerPurchases, |conn| {
+            rapport_customers::synthetic::generate(conn, &division_id, count)
+        })
     })
 }
 

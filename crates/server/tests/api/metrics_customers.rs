@@ -422,6 +422,161 @@ async fn cross_sell_gaps_for_every_ordered_pair_of_divisions() {
     let _ = &s.c;
 }
 
+/// Repeat purchase, RFM, lifetime value and cross-sell over a period no
+/// purchase lies after read the kept purchase facts (migration 000031):
+/// they answer with the known figures, exactly as the purchases grouped per
+/// request do (a cancelled purchase dated after the period makes the
+/// reports group the purchases), in every scope; and they do read the
+/// facts (a fact tampered with shows).
+#[actix_web::test]
+async fn the_purchase_reports_read_the_kept_facts_and_agree_with_the_purchases() {
+    let app = TestApp::new().await;
+    let s = shop_fixture(&app).await;
+    let year = "from=2026-01-01&to=2026-12-31";
+    // To the end of 2026: C1 (3), C2 (2: 31 December and 1 February), C3
+    // (1), C4 (2), C7 (1); in 2026 C1, C2, C3 and C4, C3 for the first time.
+    let r = report(&app, "repeat_purchase", year).await;
+    assert_eq!(value(&r["measures"], "customers"), "5");
+    assert_eq!(value(&r["measures"], "rate"), "60");
+    assert_eq!(value(&r["measures"], "purchasing_customers"), "4");
+    assert_eq!(value(&r["measures"], "first_time_customers"), "1");
+    let r = report(&app, "cross_sell", year).await;
+    assert_eq!(value(&r["measures"], "multi_division_rate"), "40");
+    let r = report(&app, "lifetime_value", year).await;
+    assert_eq!(value(&row(&r, "division", &s.motors)["measures"], "total_value"), "2050000.00");
+
+    let (_, generators_manager) = app.user_with_token(Role::Manager, Some(&s.generators), None);
+    let queries = [
+        year.to_owned(),
+        format!("{year}&division_id={}", s.motors),
+        format!("{year}&division_id={}", s.generators),
+        format!("{year}&division_id={}", s.energy),
+        format!("{year}&user_id={}", s.rep_a.0),
+        format!("{year}&rfm_frequency=2,3,4&rfm_monetary=50000,400000,1000000"),
+    ];
+    let read_all = || async {
+        let mut all = Vec::new();
+        for query in &queries {
+            for kpi in ["repeat_purchase", "rfm", "lifetime_value", "cross_sell"] {
+                if kpi != "rfm" && query.contains("rfm_") {
+                    continue;
+                }
+                all.push(report(&app, kpi, query).await);
+            }
+        }
+        for kpi in ["repeat_purchase", "rfm", "lifetime_value", "cross_sell"] {
+            let reply = app.get_as(&report_url(kpi, year), &generators_manager).await;
+            assert_eq!(reply.status, StatusCode::OK, "{kpi}: {:?}", reply.body);
+            all.push(reply.body);
+        }
+        all
+    };
+    let from_facts = read_all().await;
+    let later = purchase(&s.c[1], &s.motors, None, "2027-03-01", 5, "NGN", "cancelled", "2026-01-10 09:00:00");
+    exec(&app, &[later]);
+    let from_purchases = read_all().await;
+    assert_eq!(from_facts, from_purchases, "the facts and the purchases agree");
+
+    exec(&app, &["DELETE FROM purchases WHERE purchased_on > '2026-12-31'".to_owned()]);
+    assert_eq!(report(&app, "repeat_purchase", year).await["measures"], from_facts[0]["measures"]);
+    exec(&app, &["UPDATE customer_purchase_facts SET customer_purchases = 1".to_owned()]);
+    let tampered = report(&app, "repeat_purchase", year).await;
+    assert_eq!(value(&tampered["measures"], "rate"), "0", "the report reads the facts");
+}
+
+/// The kept purchase facts and counts (migration 000031) after purchase and
+/// customer writes of every kind, through the API and in SQL: none differs
+/// from its recount.
+#[actix_web::test]
+async fn the_kept_purchase_facts_equal_the_recount_after_every_kind_of_purchase_write() {
+    let app = TestApp::new().await;
+    let s = shop_fixture(&app).await;
+    let in_sync = |app: &TestApp| {
+        let mut conn = app.db().read().expect("conn");
+        rapport_metrics::rollups::differences(&mut conn).expect("check")
+    };
+    assert_eq!(in_sync(&app), 0, "after the fixture");
+    let c = &s.c;
+    let at = "2026-01-10 09:00:00";
+    let steps: Vec<(&str, Vec<String>)> = vec![
+        (
+            "a purchase in another currency",
+            vec![purchase(&c[2], &s.generators, None, "2026-03-01", 10, "USD", "paid", at)],
+        ),
+        (
+            "an amount changed",
+            vec![format!("UPDATE purchases SET amount_minor = amount_minor + 1 WHERE customer_id = '{}'", c[1])],
+        ),
+        (
+            "a purchase cancelled",
+            vec![format!(
+                "UPDATE purchases SET status = 'cancelled' WHERE customer_id = '{}' AND currency = 'USD'",
+                c[2]
+            )],
+        ),
+        (
+            "a purchase moved to another division and day",
+            vec![format!(
+                "UPDATE purchases SET division_id = '{}', purchased_on = '2026-02-02' WHERE customer_id = '{}'",
+                s.energy, c[3]
+            )],
+        ),
+        (
+            "a purchase moved to another customer",
+            vec![format!(
+                "UPDATE purchases SET customer_id = '{}' WHERE customer_id = '{}' AND division_id = '{}'",
+                c[4], c[1], s.generators
+            )],
+        ),
+        ("a purchase deleted", vec![format!("DELETE FROM purchases WHERE customer_id = '{}'", c[7])]),
+        ("an owner changed", vec![format!("UPDATE customers SET owner_id = NULL WHERE id = '{}'", c[2])]),
+        (
+            "a customer archived",
+            vec![format!("UPDATE customers SET archived_at = '2026-02-01 00:00:00' WHERE id = '{}'", c[3])],
+        ),
+        ("a customer unmerged", vec![format!("UPDATE customers SET merged_into_id = NULL WHERE id = '{}'", c[5])]),
+        (
+            "a customer erased",
+            vec![format!("UPDATE customers SET erased_at = '2026-02-01 00:00:00' WHERE id = '{}'", c[4])],
+        ),
+    ];
+    for (what, statements) in steps {
+        exec(&app, &statements);
+        assert_eq!(in_sync(&app), 0, "after {what}");
+    }
+
+    // Through the API: a purchase recorded, a merge moving every purchase
+    // to the survivor, an erasure.
+    let recorded = app
+        .post(
+            "/api/v1/purchases",
+            json!({"customer_id": c[1], "division_id": s.motors, "invoice_number": "INV-9", "purchased_on": "2026-02-03",
+                   "amount": {"amount": "150.00", "currency": "NGN"}, "status": "paid"}),
+        )
+        .await;
+    assert_eq!(recorded.status, StatusCode::CREATED, "{:?}", recorded.body);
+    let version = app.get(&format!("/api/v1/customers/{}", c[1])).await.body["version"].clone();
+    let merged =
+        app.post(&format!("/api/v1/customers/{}/merge", c[1]), json!({"duplicate_id": c[2], "version": version})).await;
+    assert_eq!(merged.status, StatusCode::OK, "{:?}", merged.body);
+    assert_eq!(in_sync(&app), 0, "after the API's writes");
+    let facts: i64 = {
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = app.db().read().expect("conn");
+        diesel::sql_query(format!("SELECT COUNT(*) AS n FROM customer_purchase_facts WHERE customer_id = '{}'", c[2]))
+            .load::<N>(&mut *conn)
+            .expect("facts")
+            .first()
+            .map_or(-1, |r| r.n)
+    };
+    assert_eq!(facts, 0, "a merged customer holds no facts");
+}
+
 fn lagos_today() -> NaiveDate {
     (Utc::now() + TimeDelta::hours(1)).date_naive()
 }
@@ -819,9 +974,9 @@ async fn the_kept_quality_counts_equal_the_recount_after_every_kind_of_customer_
     assert_eq!(kept, counted, "the kept counts and the customers agree");
 }
 
-/// A bulk load of customers with the data-quality triggers suspended
-/// (PostgreSQL; SQLite keeps them row by row) ends with the facts and
-/// counts rebuilt and the triggers on; a load cut short, with the
+/// A bulk load of customers with the data-quality and purchase triggers
+/// suspended (PostgreSQL; SQLite keeps them row by row) ends with the facts
+/// and counts rebuilt and the triggers on; a load cut short, with the
 /// triggers left off, is rebuilt at the next start.
 #[actix_web::test]
 async fn a_bulk_customer_load_ends_with_the_quality_counts_rebuilt() {
@@ -830,18 +985,28 @@ async fn a_bulk_customer_load_ends_with_the_quality_counts_rebuilt() {
     let synthetic = division(&app, "SYN", "Synthetic").await;
     let mut conn = app.db().write().expect("conn");
     with_counts_rebuilt_after(&mut conn, KeptCounts::CustomerQuality, |conn| {
-        rapport_customers::synthetic::generate(conn, &synthetic, 40)
+        with_counts_rebuilt_after(conn, KeptCounts::CustomerPurchases, |conn| {
+            rapport_customers::synthetic::generate(conn, &synthetic, 40)
+        })
     })
     .expect("loaded");
     assert_eq!(differences(&mut conn).expect("check"), 0, "after the load");
     drop(conn);
     let r = report(&app, "completeness", "").await;
     assert_eq!(value(&r["measures"], "customers"), "40", "{r}");
+    let r = report(&app, "repeat_purchase", "").await;
+    assert_eq!(value(&r["measures"], "customers"), "40", "{r}");
 
     let postgres = matches!(*app.db().read().expect("conn"), rapport_core::db::Conn::Postgres(_));
     if postgres {
         // As a load killed midway leaves it: the triggers off, rows written.
-        exec(&app, &["ALTER TABLE customers DISABLE TRIGGER customers_quality_facts_insert".to_owned()]);
+        exec(
+            &app,
+            &[
+                "ALTER TABLE customers DISABLE TRIGGER customers_quality_facts_insert".to_owned(),
+                "ALTER TABLE purchases DISABLE TRIGGER purchases_purchase_facts_insert".to_owned(),
+            ],
+        );
         let created = app
             .post(
                 "/api/v1/customers",
@@ -849,6 +1014,10 @@ async fn a_bulk_customer_load_ends_with_the_quality_counts_rebuilt() {
             )
             .await;
         assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+        exec(
+            &app,
+            &[purchase(&created.id(), &synthetic, None, "2026-01-05", 100, "NGN", "paid", "2026-01-05 09:00:00")],
+        );
         let mut conn = app.db().write().expect("conn");
         assert!(differences(&mut conn).expect("check") > 0, "the new customer is not counted");
         prepare(&mut conn, chrono_tz::Africa::Lagos).expect("start-up");

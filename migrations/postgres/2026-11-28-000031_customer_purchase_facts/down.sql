@@ -1,0 +1,14 @@
+DROP TRIGGER customers_purchase_facts_delete ON customers;
+DROP TRIGGER customers_purchase_facts_update ON customers;
+DROP TRIGGER customers_purchase_facts_insert ON customers;
+DROP TRIGGER purchases_purchase_facts_delete ON purchases;
+DROP TRIGGER purchases_purchase_facts_update ON purchases;
+DROP TRIGGER purchases_purchase_facts_insert ON purchases;
+DROP FUNCTION customer_purchase_facts_follow();
+DROP FUNCTION customer_purchase_facts_refresh(TEXT);
+DROP TRIGGER customer_purchase_counts_follow ON customer_purchase_facts;
+DROP FUNCTION customer_purchase_counts_follow();
+DROP VIEW customer_purchase_contributions;
+DROP INDEX purchases_purchased_on_idx;
+DROP TABLE customer_purchase_counts;
+DROP TABLE customer_purchase_facts;

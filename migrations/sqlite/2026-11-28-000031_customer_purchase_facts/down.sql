@@ -1,0 +1,12 @@
+DROP TRIGGER customers_purchase_facts_delete;
+DROP TRIGGER customers_purchase_facts_update;
+DROP TRIGGER customers_purchase_facts_insert;
+DROP TRIGGER purchases_purchase_facts_delete;
+DROP TRIGGER purchases_purchase_facts_update;
+DROP TRIGGER purchases_purchase_facts_insert;
+DROP TRIGGER customer_purchase_counts_take;
+DROP TRIGGER customer_purchase_counts_add;
+DROP VIEW customer_purchase_contributions;
+DROP INDEX purchases_purchased_on_idx;
+DROP TABLE customer_purchase_counts;
+DROP TABLE customer_purchase_facts;
