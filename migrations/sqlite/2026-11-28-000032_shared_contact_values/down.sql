@@ -1,0 +1,7 @@
+DROP TRIGGER customer_phones_shared_delete;
+DROP TRIGGER customer_phones_shared_update;
+DROP TRIGGER customer_phones_shared_insert;
+DROP TRIGGER customer_emails_shared_delete;
+DROP TRIGGER customer_emails_shared_update;
+DROP TRIGGER customer_emails_shared_insert;
+DROP TABLE shared_contact_values;
