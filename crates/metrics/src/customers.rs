@@ -296,8 +296,10 @@ struct RankedValue {
 /// the 90th percentile from above) instead of ranking every customer.
 /// `by_division` gives one bucket per division and currency, named
 /// `division:currency`, else one per currency. The same ranks as
-/// [`stats_over`] (`nearest_rank`).
-fn ranked_value_stats(conn: &mut Conn, filters: &Filters, by_division: bool) -> Result<Vec<StatsRow>> {
+/// [`stats_over`] (`nearest_rank`). `None` when a bucket holds fewer values
+/// than counted: a purchase write landed between the statements, and the
+/// caller ranks the facts instead.
+fn ranked_value_stats(conn: &mut Conn, filters: &Filters, by_division: bool) -> Result<Option<Vec<StatsRow>>> {
     use rapport_core::db::order_statistic::{MEDIAN_HIGH, MEDIAN_LOW, P90, nearest_rank};
     let mut sql = Sql::new(conn);
     sql.push(
@@ -321,15 +323,12 @@ fn ranked_value_stats(conn: &mut Conn, filters: &Filters, by_division: bool) -> 
         let middle = values_at(conn, &b, "ASC", low - 1, high - low + 1)?;
         let top = values_at(conn, &b, "DESC", n - p90, 1)?;
         let (Some(&median_low), Some(&median_high), Some(&p90)) = (middle.first(), middle.last(), top.first()) else {
-            return Err(rapport_core::Error::Internal(format!(
-                "customer_purchase_facts hold fewer {} values under `{}` than customer_purchase_counts count ({n})",
-                b.currency, b.division_key
-            )));
+            return Ok(None);
         };
         let bucket = if by_division { format!("{}:{}", b.division_key, b.currency) } else { b.currency };
         stats.push(StatsRow { bucket, n: b.n, total: b.total, median_low, median_high, p90 });
     }
-    Ok(stats)
+    Ok(Some(stats))
 }
 
 /// `limit` per-customer values of `bucket` from `offset`, in `order`.
@@ -349,8 +348,11 @@ fn values_at(conn: &mut Conn, bucket: &ValueBucket, order: &str, offset: usize, 
 pub(crate) fn lifetime_value(conn: &mut Conn, filters: &Filters) -> Result<Report> {
     let source = Purchases::for_report(conn, filters)?;
     let stats = |conn: &mut Conn, by_division: bool| -> Result<Vec<StatsRow>> {
-        if source == Purchases::Facts && filters.user_id.is_none() {
-            return ranked_value_stats(conn, filters, by_division);
+        if source == Purchases::Facts
+            && filters.user_id.is_none()
+            && let Some(stats) = ranked_value_stats(conn, filters, by_division)?
+        {
+            return Ok(stats);
         }
         let mut sql = Sql::new(conn);
         match source {
