@@ -564,20 +564,7 @@ async fn the_kept_purchase_facts_equal_the_recount_after_every_kind_of_purchase_
         app.post(&format!("/api/v1/customers/{}/merge", c[1]), json!({"duplicate_id": c[2], "version": version})).await;
     assert_eq!(merged.status, StatusCode::OK, "{:?}", merged.body);
     assert_eq!(in_sync(&app), 0, "after the API's writes");
-    let facts: i64 = {
-        use diesel::RunQueryDsl;
-        #[derive(diesel::QueryableByName)]
-        struct N {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            n: i64,
-        }
-        let mut conn = app.db().read().expect("conn");
-        diesel::sql_query(format!("SELECT COUNT(*) AS n FROM customer_purchase_facts WHERE customer_id = '{}'", c[2]))
-            .load::<N>(&mut *conn)
-            .expect("facts")
-            .first()
-            .map_or(-1, |r| r.n)
-    };
+    let facts = app.count(&format!("customer_purchase_facts WHERE customer_id = '{}'", c[2]));
     assert_eq!(facts, 0, "a merged customer holds no facts");
 }
 
