@@ -127,13 +127,19 @@ fn statements(postgres: bool, division_id: &str, start: u64, end: u64) -> Vec<St
         ),
         format!(
             "INSERT INTO assets (id, customer_id, division_id, kind, make, model, model_year, serial, plate, \
-             purchase_date, usage_unit, last_usage, version, created_at, updated_at) \
+             purchase_date, usage_unit, last_usage, next_service_due_on, service_due_soon_on, \
+             next_service_due_usage, service_due_soon_usage, version, created_at, updated_at) \
              SELECT {asset}, {customer}, '{division_id}', 'vehicle', 'Toyota', \
              (CASE n % 3 WHEN 0 THEN 'Hilux' WHEN 1 THEN 'Corolla' ELSE 'Land Cruiser' END), 2018 + n % 8, \
-             'SYNVIN' || {}, 'LAG' || {}, {}, 'km', 1000 + n % 90000, 1, {now}, {now} FROM ({}) AS r",
+             'SYNVIN' || {}, 'LAG' || {}, {}, 'km', 1000 + n % 90000, {}, {}, \
+             1000 + n % 90000 + 9000 - n % 11000, 1000 + n % 90000 + 8000 - n % 11000, 1, {now}, {now} FROM ({}) AS r",
             pad("n", 11),
             pad("n", 7),
             days("n % 700"),
+            // Service projections spread over three years around the
+            // benchmarks' today, a sixth of them passed by mileage.
+            days("365 + n % 1100"),
+            days("335 + n % 1100"),
             rows(start, end)
         ),
         format!(

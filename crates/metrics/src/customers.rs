@@ -6,11 +6,13 @@
 //! archived); a purchase counts unless cancelled. Purchases carry a local
 //! calendar day (`purchased_on`), so periods compare days, not instants.
 //!
-//! Repeat purchase, RFM, lifetime value and cross-sell read each
-//! purchaser's kept figures (`customer_purchase_facts`, migration 000031)
-//! when they can ([`Purchases::Facts`]), and group the purchases themselves
-//! otherwise: the facts are the same sums, kept by the database in the
-//! transaction of every purchase and customer write.
+//! Retention, repeat purchase, RFM, lifetime value and cross-sell read
+//! each purchaser's kept figures (`customer_purchase_facts`, migration
+//! 000031) when they can ([`Purchases::Facts`]), and group the purchases
+//! themselves otherwise: the facts are the same sums, kept by the database
+//! in the transaction of every purchase and customer write. Service due
+//! reads the assets counted per status key (`asset_service_counts`,
+//! migration 000033), kept the same way.
 
 use std::collections::BTreeMap;
 
@@ -154,16 +156,21 @@ pub(crate) fn retention(conn: &mut Conn, filters: &Filters) -> Result<Report> {
     let before = period.from.checked_sub_days(Days::new(days)).unwrap_or(period.from);
     let last_before = period.from.pred_opt().unwrap_or(period.from);
     let mut sql = Sql::new(conn);
-    sql.push(&format!(
-        "SELECT CAST('total' AS TEXT) AS bucket, COUNT(*) AS n, {} AS hits \
-         FROM (SELECT p.customer_id AS customer_id, SUM(CASE WHEN p.purchased_on >= ",
-        count_if("x.in_period > 0")
-    ));
-    sql.date(period.from).push(" THEN 1 ELSE 0 END) AS in_period");
-    purchases_up_to_end(&mut sql, filters, true);
-    sql.push(" AND p.purchased_on >= ").date(before);
-    sql.push(" GROUP BY p.customer_id HAVING SUM(CASE WHEN p.purchased_on < ").date(period.from);
-    sql.push(" THEN 1 ELSE 0 END) > 0) x");
+    match Purchases::for_report(conn, filters)? {
+        Purchases::Facts => retained_from_facts(&mut sql, filters, before),
+        Purchases::Rows => {
+            sql.push(&format!(
+                "SELECT CAST('total' AS TEXT) AS bucket, COUNT(*) AS n, {} AS hits \
+                 FROM (SELECT p.customer_id AS customer_id, SUM(CASE WHEN p.purchased_on >= ",
+                count_if("x.in_period > 0")
+            ));
+            sql.date(period.from).push(" THEN 1 ELSE 0 END) AS in_period");
+            purchases_up_to_end(&mut sql, filters, true);
+            sql.push(" AND p.purchased_on >= ").date(before);
+            sql.push(" GROUP BY p.customer_id HAVING SUM(CASE WHEN p.purchased_on < ").date(period.from);
+            sql.push(" THEN 1 ELSE 0 END) > 0) x");
+        }
+    }
     let rows: Vec<CountRow> = sql.load(conn)?;
     let (previous, retained) = rows.first().map_or((0, 0), |r| (r.n, r.hits));
     let title = format!("Retention (customers of {before} to {last_before} who purchased again)");
@@ -174,6 +181,34 @@ pub(crate) fn retention(conn: &mut Conn, filters: &Filters) -> Result<Report> {
         Measure::rate("rate", retained, previous, NO_PREVIOUS),
     ];
     Ok(a.finish())
+}
+
+/// Retention's customers from each one's kept first and last day (no
+/// purchase lies after the period): a customer whose days overlap the
+/// previous period bought in it when its last or its first day lies in it;
+/// when the two lie on either side, only a third purchase can, and only
+/// then are its purchases probed. Those whose last day is in the period
+/// are retained.
+fn retained_from_facts(sql: &mut Sql, filters: &Filters, before: NaiveDate) {
+    let from = filters.period.from;
+    sql.push(&format!(
+        "SELECT CAST('total' AS TEXT) AS bucket, COUNT(*) AS n, {} AS hits \
+         FROM (SELECT CASE WHEN f.customer_last_on >= ",
+        count_if("x.retained = 1")
+    ));
+    sql.date(from).push(" THEN 1 ELSE 0 END AS retained");
+    facts_in_scope(sql, filters, true);
+    sql.push(" AND f.customer_last_on >= ").date(before);
+    sql.push(" AND f.customer_first_on < ").date(from);
+    sql.push(" AND (f.customer_last_on < ").date(from);
+    sql.push(" OR f.customer_first_on >= ").date(before);
+    sql.push(
+        " OR (f.customer_purchases >= 3 AND EXISTS (SELECT 1 FROM purchases p WHERE p.customer_id = f.customer_id",
+    );
+    sql.push(" AND p.status <> 'cancelled' AND p.purchased_on >= ").date(before);
+    sql.push(" AND p.purchased_on < ").date(from);
+    sql.eq_opt("p.division_id", filters.division_id.as_deref());
+    sql.push(")))) x");
 }
 
 #[derive(Debug, QueryableByName)]
@@ -540,47 +575,43 @@ pub(crate) fn cross_sell(conn: &mut Conn, filters: &Filters) -> Result<Report> {
 const STATUSES: [(&str, &str); 4] =
     [("ok", "OK"), ("due_soon", "Due soon"), ("overdue", "Overdue"), ("unknown", "Unknown (no projection)")];
 
-/// `SELECT division_id, customer_id, status FROM` the live assets of live
-/// customers in scope, each with its service status on `today`: the rule
-/// of the assets list (`rapport_customers` `asset::projection::status`)
-/// over the stored projection columns.
-fn assets_with_status(sql: &mut Sql, filters: &Filters, today: NaiveDate) {
+#[derive(Debug, QueryableByName)]
+struct StatusRow {
+    #[diesel(sql_type = Text)]
+    division_key: String,
+    #[diesel(sql_type = Text)]
+    status: String,
+    #[diesel(sql_type = BigInt)]
+    assets: i64,
+    #[diesel(sql_type = BigInt)]
+    customers_due: i64,
+}
+
+/// The kept asset counts in scope (`asset_service_counts`, migration
+/// 000033) per division key ('' for the whole base) and service status on
+/// `today`, with the customers due: the rule of the assets list
+/// (`rapport_customers` `asset::projection::status`) over the first days
+/// each asset is overdue and due soon. Each customer counts once per key,
+/// on the row of its earliest such day: due when that day has come.
+fn kept_statuses(conn: &mut Conn, filters: &Filters, today: NaiveDate) -> Result<Vec<StatusRow>> {
+    let mut sql = Sql::new(conn);
+    sql.push("SELECT q.division_key AS division_key, CASE WHEN q.unknown = 1 THEN 'unknown' WHEN q.overdue_from <= ");
+    sql.date(today).push(" THEN 'overdue' WHEN q.due_soon_from <= ").date(today);
     sql.push(
-        "SELECT a.division_id AS division_id, a.customer_id AS customer_id, \
-                CASE WHEN a.next_service_due_on IS NULL AND a.next_service_due_usage IS NULL THEN 'unknown' \
-                     WHEN (a.next_service_due_on IS NOT NULL AND a.next_service_due_on < ",
+        " THEN 'due_soon' ELSE 'ok' END AS status, CAST(SUM(q.assets) AS BIGINT) AS assets, \
+         CAST(SUM(CASE WHEN q.unknown = 0 AND (q.overdue_from <= ",
     );
-    sql.date(today);
-    sql.push(
-        ") OR (a.last_usage IS NOT NULL AND a.next_service_due_usage IS NOT NULL \
-               AND a.last_usage >= a.next_service_due_usage) THEN 'overdue' \
-                     WHEN (a.service_due_soon_on IS NOT NULL AND a.service_due_soon_on <= ",
-    );
-    sql.date(today);
-    sql.push(
-        ") OR (a.last_usage IS NOT NULL AND a.service_due_soon_usage IS NOT NULL \
-               AND a.last_usage >= a.service_due_soon_usage) THEN 'due_soon' \
-                     ELSE 'ok' END AS status \
-         FROM assets a JOIN customers c ON c.id = a.customer_id WHERE a.archived_at IS NULL AND ",
-    );
-    sql.push(LIVE);
-    sql.eq_opt("a.division_id", filters.division_id.as_deref());
-    sql.eq_opt("c.owner_id", filters.user_id.as_deref());
+    sql.date(today).push(" OR q.due_soon_from <= ").date(today);
+    sql.push(") THEN q.customers ELSE 0 END) AS BIGINT) AS customers_due FROM asset_service_counts q WHERE 1 = 1");
+    sql.eq_opt("q.division_key", filters.division_id.as_deref());
+    sql.eq_opt("q.owner_id", filters.user_id.as_deref());
     if filters.branch_id.is_some() {
         // Only a branch scope gets here (the parameter is refused): assets
         // belong to no branch, so it sees none.
         sql.push(" AND 1 = 0");
     }
-}
-
-#[derive(Debug, QueryableByName)]
-struct StatusRow {
-    #[diesel(sql_type = Text)]
-    division_id: String,
-    #[diesel(sql_type = Text)]
-    status: String,
-    #[diesel(sql_type = BigInt)]
-    n: i64,
+    sql.push(" GROUP BY q.division_key, status HAVING SUM(q.assets) <> 0");
+    sql.load(conn)
 }
 
 fn status_measures(counts: &BTreeMap<&str, i64>) -> Vec<Measure> {
@@ -596,28 +627,24 @@ fn status_measures(counts: &BTreeMap<&str, i64>) -> Vec<Measure> {
 /// status and per division; and the customers with one due soon or overdue.
 pub(crate) fn service_due(conn: &mut Conn, filters: &Filters) -> Result<Report> {
     let today = filters.clock.now.with_timezone(&filters.clock.tz).date_naive();
-    let mut sql = Sql::new(conn);
-    sql.push("SELECT x.division_id AS division_id, x.status AS status, COUNT(*) AS n FROM (");
-    assets_with_status(&mut sql, filters, today);
-    sql.push(") x GROUP BY x.division_id, x.status");
-    let rows: Vec<StatusRow> = sql.load(conn)?;
-    let mut sql = Sql::new(conn);
-    sql.push(
-        "SELECT CAST('total' AS TEXT) AS bucket, COUNT(DISTINCT x.customer_id) AS n, CAST(0 AS BIGINT) AS hits FROM (",
-    );
-    assets_with_status(&mut sql, filters, today);
-    sql.push(") x WHERE x.status IN ('overdue', 'due_soon')");
-    let due: Vec<CountRow> = sql.load(conn)?;
-
+    let rows = kept_statuses(conn, filters, today)?;
+    // The scope's own key: its division, or '' for the whole base.
+    let scope_key = filters.division_id.as_deref().unwrap_or("");
     let mut total: BTreeMap<&str, i64> = BTreeMap::new();
+    let mut customers_due = 0;
     let mut divisions: BTreeMap<&str, BTreeMap<&str, i64>> = BTreeMap::new();
     for r in &rows {
-        *total.entry(r.status.as_str()).or_default() += r.n;
-        *divisions.entry(r.division_id.as_str()).or_default().entry(r.status.as_str()).or_default() += r.n;
+        if r.division_key == scope_key {
+            *total.entry(r.status.as_str()).or_default() += r.assets;
+            customers_due += r.customers_due;
+        }
+        if !r.division_key.is_empty() {
+            *divisions.entry(r.division_key.as_str()).or_default().entry(r.status.as_str()).or_default() += r.assets;
+        }
     }
     let mut a = Assembly::new(Kpi::ServiceDue, &format!("Assets by service status (as of {today})"), filters, None);
     a.measures = status_measures(&total);
-    a.measures.push(Measure::count("customers_due", due.first().map_or(0, |r| r.n)));
+    a.measures.push(Measure::count("customers_due", customers_due));
     let assets: i64 = total.values().sum();
     for (status, label) in STATUSES {
         let n = total.get(status).copied().unwrap_or(0);

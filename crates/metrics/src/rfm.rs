@@ -201,23 +201,85 @@ fn score_at_least(sql: &mut Sql, value: &str, cut_offs: &[i64]) {
     sql.push(" ELSE 1 END");
 }
 
-/// Customers per RFM score and per named segment.
-pub(crate) fn report(conn: &mut Conn, filters: &Filters) -> Result<Report> {
-    let thresholds = filters.rfm.clone().unwrap_or_default();
-    let source = Purchases::for_report(conn, filters)?;
-    let main = customers::currencies(conn, filters, source)?.into_iter().next();
-    let main_currency = main.as_deref().unwrap_or_default();
+/// `CASE … END`, the recency score of the day in `column`: 4 when it is at
+/// most the first cut-off's days before the period's last day, … 1 beyond
+/// the third.
+fn recency_score(sql: &mut Sql, column: &str, thresholds: &RfmThresholds, filters: &Filters) {
     let to = filters.period.to;
+    sql.push("CASE");
+    for (score, days) in (2..=4).rev().zip(&thresholds.recency_days) {
+        let since = to.checked_sub_days(Days::new(days.unsigned_abs())).unwrap_or(to);
+        sql.push(&format!(" WHEN {column} >= ")).date(since).push(&format!(" THEN {score}"));
+    }
+    sql.push(" ELSE 1 END");
+}
+
+/// The largest frequency `customer_rfm_counts` tells apart (migration
+/// 000034): purchases are counted up to it.
+const KEPT_FREQUENCY_CAP: i64 = 100;
+
+/// Whether the kept RFM counts answer in main currency `main`: they hold
+/// the purchasers from the facts, banded by the default monetary cut-offs
+/// in a currency with two decimals, and their frequencies up to
+/// [`KEPT_FREQUENCY_CAP`].
+fn kept_counts_apply(thresholds: &RfmThresholds, source: Purchases, main: &str) -> bool {
+    source == Purchases::Facts
+        && rapport_core::money::exponent(main) == 2
+        && thresholds.monetary == RfmThresholds::default().monetary
+        && thresholds.frequency.iter().all(|&f| f <= KEPT_FREQUENCY_CAP)
+}
+
+/// The scores from the kept counts: the rows of main currency `main` at
+/// their monetary band, and at M1 the customers without a purchase in it
+/// (every customer, counted under currency '', less those in `main`).
+fn scores_from_kept_counts(
+    conn: &mut Conn,
+    filters: &Filters,
+    thresholds: &RfmThresholds,
+    main: &str,
+) -> Result<Vec<ScoreRow>> {
+    let mut sql = Sql::new(conn);
+    let in_scope = |sql: &mut Sql| {
+        sql.push(" FROM customer_rfm_counts q WHERE q.division_key = ");
+        sql.text(filters.division_id.as_deref().unwrap_or(""));
+        sql.eq_opt("q.owner_id", filters.user_id.as_deref());
+    };
+    sql.push(
+        "SELECT CAST(s.r AS BIGINT) AS r, CAST(s.f AS BIGINT) AS f, CAST(s.m AS BIGINT) AS m, \
+         CAST(SUM(s.n) AS BIGINT) AS n, CAST(SUM(s.money) AS BIGINT) AS money FROM (SELECT ",
+    );
+    recency_score(&mut sql, "q.last_on", thresholds, filters);
+    sql.push(" AS r, ");
+    score_at_least(&mut sql, "q.frequency", &thresholds.frequency);
+    sql.push(" AS f, CASE WHEN q.currency = '' THEN 1 ELSE q.band END AS m, q.customers AS n, q.amount_minor AS money");
+    in_scope(&mut sql);
+    sql.push(" AND q.currency IN ('', ").text(main).push(") UNION ALL SELECT ");
+    recency_score(&mut sql, "q.last_on", thresholds, filters);
+    sql.push(", ");
+    score_at_least(&mut sql, "q.frequency", &thresholds.frequency);
+    sql.push(", 1, -q.customers, 0");
+    in_scope(&mut sql);
+    sql.push(" AND q.currency = ").text(main);
+    sql.push(") s GROUP BY s.r, s.f, s.m HAVING SUM(s.n) <> 0");
+    sql.load(conn)
+}
+
+/// The scores from each customer's figures: its kept facts, or its
+/// purchases grouped.
+fn scores_per_customer(
+    conn: &mut Conn,
+    filters: &Filters,
+    thresholds: &RfmThresholds,
+    source: Purchases,
+    main_currency: &str,
+) -> Result<Vec<ScoreRow>> {
     let mut sql = Sql::new(conn);
     sql.push(
         "SELECT CAST(s.r AS BIGINT) AS r, CAST(s.f AS BIGINT) AS f, CAST(s.m AS BIGINT) AS m, COUNT(*) AS n, \
-                CAST(SUM(s.money) AS BIGINT) AS money FROM (SELECT CASE",
+                CAST(SUM(s.money) AS BIGINT) AS money FROM (SELECT ",
     );
-    for (score, days) in (2..=4).rev().zip(&thresholds.recency_days) {
-        let since = to.checked_sub_days(Days::new(days.unsigned_abs())).unwrap_or(to);
-        sql.push(" WHEN x.last_on >= ").date(since).push(&format!(" THEN {score}"));
-    }
-    sql.push(" ELSE 1 END AS r, ");
+    recency_score(&mut sql, "x.last_on", thresholds, filters);
+    sql.push(" AS r, ");
     score_at_least(&mut sql, "x.k", &thresholds.frequency);
     sql.push(" AS f, ");
     score_at_least(&mut sql, "x.money", &thresholds.monetary_minor(main_currency));
@@ -251,7 +313,20 @@ pub(crate) fn report(conn: &mut Conn, filters: &Filters) -> Result<Report> {
         }
     }
     sql.push(") x) s GROUP BY s.r, s.f, s.m");
-    let rows: Vec<ScoreRow> = sql.load(conn)?;
+    sql.load(conn)
+}
+
+/// Customers per RFM score and per named segment.
+pub(crate) fn report(conn: &mut Conn, filters: &Filters) -> Result<Report> {
+    let thresholds = filters.rfm.clone().unwrap_or_default();
+    let source = Purchases::for_report(conn, filters)?;
+    let main = customers::currencies(conn, filters, source)?.into_iter().next();
+    let rows = match main.as_deref() {
+        Some(currency) if kept_counts_apply(&thresholds, source, currency) => {
+            scores_from_kept_counts(conn, filters, &thresholds, currency)?
+        }
+        _ => scores_per_customer(conn, filters, &thresholds, source, main.as_deref().unwrap_or_default())?,
+    };
 
     let customers: i64 = rows.iter().map(|r| r.n).sum();
     let mut segments: BTreeMap<&str, (i64, i64)> = BTreeMap::new();

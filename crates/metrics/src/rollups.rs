@@ -14,8 +14,11 @@
 //! `customer_purchase_counts`, through each purchaser's
 //! `customer_purchase_facts`, in that of every write to a purchase or to a
 //! customer's owner, merge or archive columns (`000031`; the customer
-//! reports read the facts too). The customer counts have no days, so a zone
-//! change leaves them be.
+//! reports read the facts too), and `customer_rfm_counts` from those facts
+//! (`000034`); and `asset_service_counts`, through each
+//! customer's `asset_service_facts`, in that of every write to an asset or
+//! to a customer's owner, merge, erasure or archive columns (`000033`).
+//! The customer counts have no days, so a zone change leaves them be.
 //! SQLite has no time zones, so the zone's days are a table,
 //! `metric_local_days`, written for the zone `metric_settings` names:
 //! [`prepare`] rewrites it, and rebuilds the counts, when the server starts
@@ -58,11 +61,15 @@ pub enum KeptCounts {
     Leads,
     /// `ticket_daily_counts`, summed from `ticket_metric_facts` (000024).
     Tickets,
-    /// `customer_quality_counts`, summed from `customer_quality_facts` (000026).
+    /// `customer_quality_counts`, summed from `customer_quality_facts` (000026),
+    /// and `shared_contact_values` (000032).
     CustomerQuality,
     /// `customer_purchase_counts`, summed from `customer_purchase_facts`,
-    /// which the customer reports also read (000031).
+    /// which the customer reports also read (000031), and
+    /// `customer_rfm_counts`, kept from the same facts (000034).
     CustomerPurchases,
+    /// `asset_service_counts`, summed from `asset_service_facts` (000033).
+    AssetService,
 }
 
 /// The PostgreSQL triggers that keep the lead counts, as (table, trigger);
@@ -75,11 +82,45 @@ const LEAD_COUNT_TRIGGERS: [(&str, &str); 5] = [
     ("lead_daily_counts", "lead_division_daily_counts_follow"),
 ];
 
+/// The PostgreSQL triggers that keep `shared_contact_values` (migration
+/// 000032), part of the data-quality family: each takes an advisory lock
+/// per value, so a load of many phones in one transaction would run out of
+/// lock slots ("out of shared memory") with them on.
+const SHARED_VALUE_TRIGGERS: [(&str, &str); 6] = [
+    ("customer_phones", "customer_phones_shared_insert"),
+    ("customer_phones", "customer_phones_shared_update"),
+    ("customer_phones", "customer_phones_shared_delete"),
+    ("customer_emails", "customer_emails_shared_insert"),
+    ("customer_emails", "customer_emails_shared_update"),
+    ("customer_emails", "customer_emails_shared_delete"),
+];
+
+/// The phone and email values two or more rows hold: what
+/// `shared_contact_values` keeps.
+const SHARED_VALUES_RECOUNT: &str = "SELECT CAST('phone' AS TEXT) AS kind, e164 AS value FROM customer_phones \
+     GROUP BY e164 HAVING COUNT(*) > 1 \
+     UNION ALL SELECT CAST('email' AS TEXT), email FROM customer_emails GROUP BY email HAVING COUNT(*) > 1";
+
+/// The key of `customer_rfm_counts` (migration 000034), kept from the
+/// purchase facts by the trigger `customer_rfm_counts_follow`.
+const RFM_KEY: &str = "division_key, owner_id, last_on, frequency, currency, band";
+
+/// `customer_rfm_counts` recounted from the purchase facts.
+fn rfm_recount() -> String {
+    format!(
+        "SELECT {RFM_KEY}, SUM(customers) AS customers, SUM(amount_minor) AS amount_minor \
+         FROM customer_rfm_contributions GROUP BY {RFM_KEY}"
+    )
+}
+
+/// The operations a source table's triggers follow, when it is all of them.
+const ALL_WRITES: &[&str] = &["insert", "update", "delete"];
+
 /// Where counts kept from facts live: the facts table and the view of what the
 /// rows contribute now (same columns), the counts table with its key and
 /// measures, the tables whose writes refresh the facts (by triggers
-/// `{source}_{stem}_{insert|update|delete}`) and the trigger on the facts
-/// that keeps the counts.
+/// `{source}_{stem}_{operation}`, for the operations listed) and the
+/// trigger on the facts that keeps the counts.
 struct FactsTables {
     facts: &'static str,
     view: &'static str,
@@ -87,7 +128,7 @@ struct FactsTables {
     counts: &'static str,
     key: &'static str,
     measures: &'static [&'static str],
-    sources: &'static [&'static str],
+    sources: &'static [(&'static str, &'static [&'static str])],
     stem: &'static str,
     follow: &'static str,
 }
@@ -113,7 +154,12 @@ const TICKET_FACTS: FactsTables = FactsTables {
         "r4",
         "r5",
     ],
-    sources: &["tickets", "ticket_slas", "ticket_status_history", "csat_surveys"],
+    sources: &[
+        ("tickets", ALL_WRITES),
+        ("ticket_slas", ALL_WRITES),
+        ("ticket_status_history", ALL_WRITES),
+        ("csat_surveys", ALL_WRITES),
+    ],
     stem: "metric_facts",
     follow: "ticket_daily_counts_follow",
 };
@@ -126,7 +172,12 @@ const QUALITY_FACTS: FactsTables = FactsTables {
     counts: "customer_quality_counts",
     key: "division_key, owner_id",
     measures: &crate::quality::KEPT_MEASURES,
-    sources: &["customers", "customer_divisions", "customer_phones", "customer_emails"],
+    sources: &[
+        ("customers", ALL_WRITES),
+        ("customer_divisions", ALL_WRITES),
+        ("customer_phones", ALL_WRITES),
+        ("customer_emails", ALL_WRITES),
+    ],
     stem: "quality_facts",
     follow: "customer_quality_counts_follow",
 };
@@ -139,14 +190,32 @@ const PURCHASE_FACTS: FactsTables = FactsTables {
     counts: "customer_purchase_counts",
     key: "division_key, owner_id, currency",
     measures: &["holders", "customers", "purchases", "amount_minor"],
-    sources: &["purchases", "customers"],
+    sources: &[("purchases", ALL_WRITES), ("customers", ALL_WRITES)],
     stem: "purchase_facts",
     follow: "customer_purchase_counts_follow",
 };
 
+const SERVICE_FACTS: FactsTables = FactsTables {
+    facts: "asset_service_facts",
+    view: "asset_service_contributions",
+    columns: "division_key, customer_id, unknown, overdue_from, due_soon_from, owner_id, assets, customers",
+    counts: "asset_service_counts",
+    key: "division_key, owner_id, unknown, overdue_from, due_soon_from",
+    measures: &["assets", "customers"],
+    // A customer just inserted has no assets.
+    sources: &[("assets", ALL_WRITES), ("customers", &["update", "delete"])],
+    stem: "service_facts",
+    follow: "asset_service_counts_follow",
+};
+
 impl KeptCounts {
-    const ALL: [KeptCounts; 4] =
-        [KeptCounts::Leads, KeptCounts::Tickets, KeptCounts::CustomerQuality, KeptCounts::CustomerPurchases];
+    const ALL: [KeptCounts; 5] = [
+        KeptCounts::Leads,
+        KeptCounts::Tickets,
+        KeptCounts::CustomerQuality,
+        KeptCounts::CustomerPurchases,
+        KeptCounts::AssetService,
+    ];
 
     /// The facts the counts are summed from, if they are.
     fn facts(self) -> Option<&'static FactsTables> {
@@ -155,6 +224,7 @@ impl KeptCounts {
             KeptCounts::Tickets => Some(&TICKET_FACTS),
             KeptCounts::CustomerQuality => Some(&QUALITY_FACTS),
             KeptCounts::CustomerPurchases => Some(&PURCHASE_FACTS),
+            KeptCounts::AssetService => Some(&SERVICE_FACTS),
         }
     }
 
@@ -167,9 +237,20 @@ impl KeptCounts {
         let mut triggers: Vec<(&'static str, String)> = t
             .sources
             .iter()
-            .flat_map(|&table| ["insert", "update", "delete"].map(|op| (table, format!("{table}_{}_{op}", t.stem))))
+            .flat_map(|&(table, operations)| {
+                operations.iter().map(move |op| (table, format!("{table}_{}_{op}", t.stem)))
+            })
             .collect();
         triggers.push((t.facts, t.follow.to_owned()));
+        match self {
+            KeptCounts::CustomerQuality => {
+                triggers.extend(SHARED_VALUE_TRIGGERS.iter().map(|&(table, trigger)| (table, trigger.to_owned())));
+            }
+            KeptCounts::CustomerPurchases => {
+                triggers.push((PURCHASE_FACTS.facts, "customer_rfm_counts_follow".to_owned()));
+            }
+            _ => {}
+        }
         triggers
     }
 
@@ -180,7 +261,7 @@ impl KeptCounts {
             return lead_counts_rebuilt();
         };
         let sums: Vec<String> = measures.iter().map(|m| format!("SUM({m})")).collect();
-        vec![
+        let mut statements = vec![
             format!("DELETE FROM {facts}"),
             format!("DELETE FROM {counts}"),
             format!("INSERT INTO {facts} ({columns}) SELECT {columns} FROM {view}"),
@@ -189,7 +270,23 @@ impl KeptCounts {
                 measures.join(", "),
                 sums.join(", ")
             ),
-        ]
+        ];
+        match self {
+            KeptCounts::CustomerQuality => {
+                statements.push("DELETE FROM shared_contact_values".to_owned());
+                statements.push(format!("INSERT INTO shared_contact_values (kind, value) {SHARED_VALUES_RECOUNT}"));
+            }
+            KeptCounts::CustomerPurchases => {
+                statements.push("DELETE FROM customer_rfm_counts".to_owned());
+                statements.push(format!(
+                    "INSERT INTO customer_rfm_counts ({RFM_KEY}, shard, customers, amount_minor) \
+                     SELECT {RFM_KEY}, 0, customers, amount_minor FROM ({}) r",
+                    rfm_recount()
+                ));
+            }
+            _ => {}
+        }
+        statements
     }
 }
 
@@ -283,8 +380,8 @@ pub fn prepare(conn: &mut Conn, tz: Tz) -> Result<bool> {
     Ok(true)
 }
 
-/// Runs `load`, a bulk load that commits as it goes, with the `kept`
-/// counts (and their facts) rebuilt from the rows once after it instead of
+/// Runs `load`, a bulk load that commits as it goes, with each of the
+/// `kept` counts (and their facts) rebuilt from the rows once after it instead of
 /// kept row by row, on PostgreSQL. Row by row, a load pays a refresh per row
 /// written (≈ 0.3–1 ms each: every customer, division, phone and email;
 /// every ticket, SLA clock, status change and survey; every stage move:
@@ -300,17 +397,19 @@ pub fn prepare(conn: &mut Conn, tz: Tz) -> Result<bool> {
 /// start. Not for a server taking writes meanwhile.
 pub fn with_counts_rebuilt_after<T>(
     conn: &mut Conn,
-    kept: KeptCounts,
+    kept: &[KeptCounts],
     load: impl FnOnce(&mut Conn) -> Result<T>,
 ) -> Result<T> {
     if !matches!(conn, Conn::Postgres(_)) {
         return load(conn);
     }
-    for (table, trigger) in kept.triggers() {
+    for (table, trigger) in kept.iter().flat_map(|k| k.triggers()) {
         Sql::new(conn).push(&format!("ALTER TABLE {table} DISABLE TRIGGER {trigger}")).execute(conn)?;
     }
     let loaded = load(conn);
-    rebuild(conn, kept)?;
+    for &k in kept {
+        rebuild(conn, k)?;
+    }
     loaded
 }
 
@@ -449,8 +548,9 @@ fn rebuild_counts(conn: &mut Conn) -> Result<()> {
 /// when the triggers kept them right. Counts keys of `lead_daily_counts`,
 /// `lead_division_daily_counts`,
 /// `lead_follow_up_counts`, `lead_stay_counts`, `ticket_daily_counts` and
-/// `customer_quality_counts` and `customer_purchase_counts` that are wrong
-/// or missing, ticket and customer facts that differ from their
+/// `customer_quality_counts`, `customer_purchase_counts`,
+/// `customer_rfm_counts` and `asset_service_counts` that are wrong or missing, ticket, customer and
+/// asset facts that differ from their
 /// contributions now, phone and email values kept as shared (or not) wrongly
 /// (`shared_contact_values`), and
 /// follow-ups whose lead attributes or `met_at` differ from their lead's
@@ -497,10 +597,14 @@ pub fn differences(conn: &mut Conn) -> Result<i64> {
     let (ticket_counts, ticket_facts) = fact_differences(&TICKET_FACTS);
     let (quality_counts, quality_facts) = fact_differences(&QUALITY_FACTS);
     let (purchase_counts, purchase_facts) = fact_differences(&PURCHASE_FACTS);
-    let shared_values = keyed_differences(
-        "SELECT kind, value FROM shared_contact_values",
-        "SELECT CAST('phone' AS TEXT) AS kind, e164 AS value FROM customer_phones GROUP BY e164 HAVING COUNT(*) > 1 \
-         UNION ALL SELECT CAST('email' AS TEXT), email FROM customer_emails GROUP BY email HAVING COUNT(*) > 1",
+    let (service_counts, service_facts) = fact_differences(&SERVICE_FACTS);
+    let shared_values = keyed_differences("SELECT kind, value FROM shared_contact_values", SHARED_VALUES_RECOUNT);
+    let rfm_counts = keyed_differences(
+        &format!(
+            "SELECT {RFM_KEY}, SUM(customers) AS customers, SUM(amount_minor) AS amount_minor \
+             FROM customer_rfm_counts GROUP BY {RFM_KEY} HAVING SUM(customers) <> 0 OR SUM(amount_minor) <> 0"
+        ),
+        &rfm_recount(),
     );
     let mut sql = Sql::new(conn);
     let met_at = met_at_of_f(sql.backend());
@@ -512,7 +616,7 @@ pub fn differences(conn: &mut Conn) -> Result<i64> {
     );
     let rows: Vec<CountOnly> = sql
         .push(&format!("SELECT CAST({lead_counts} + {division_counts} + {follow_up_counts} + {follow_ups} + {stay_counts} + {ticket_counts} + {ticket_facts} \
-             + {quality_counts} + {quality_facts} + {purchase_counts} + {purchase_facts} + {shared_values} AS BIGINT) AS n"))
+             + {quality_counts} + {quality_facts} + {purchase_counts} + {purchase_facts} + {service_counts} + {service_facts} + {rfm_counts} + {shared_values} AS BIGINT) AS n"))
         .load(conn)?;
     Ok(rows.first().map_or(0, |r| r.n))
 }

@@ -215,10 +215,9 @@ pub fn synthetic_customers(db: &Db, count: u64) -> Result<()> {
             conn.transaction(|conn| divisions::create(conn, &ctx, input))?.id
         }
     };
-    rapport_metrics::rollups::with_counts_rebuilt_after(&mut conn, KeptCounts::CustomerQuality, |conn| {
-        rapport_metrics::rollups::with_counts_rebuilt_after(conn, KeptCounts::CustomerPurchases, |conn| {
-            rapport_customers::synthetic::generate(conn, &division_id, count)
-        })
+    let kept = [KeptCounts::CustomerQuality, KeptCounts::CustomerPurchases, KeptCounts::AssetService];
+    rapport_metrics::rollups::with_counts_rebuilt_after(&mut conn, &kept, |conn| {
+        rapport_customers::synthetic::generate(conn, &division_id, count)
     })
 }
 
@@ -269,7 +268,7 @@ pub fn synthetic_leads(db: &Db, count: u64) -> Result<()> {
         owner_ids: &owner_ids,
         now: chrono::Utc::now().naive_utc(),
     };
-    rapport_metrics::rollups::with_counts_rebuilt_after(&mut conn, KeptCounts::Leads, |conn| {
+    rapport_metrics::rollups::with_counts_rebuilt_after(&mut conn, &[KeptCounts::Leads], |conn| {
         rapport_leads::synthetic::generate(conn, &setup, count)
     })
 }
@@ -317,7 +316,7 @@ pub fn synthetic_tickets(db: &Db, count: u64) -> Result<()> {
         category_ids: &category_ids,
         now: chrono::Utc::now().naive_utc(),
     };
-    rapport_metrics::rollups::with_counts_rebuilt_after(&mut conn, KeptCounts::Tickets, |conn| {
+    rapport_metrics::rollups::with_counts_rebuilt_after(&mut conn, &[KeptCounts::Tickets], |conn| {
         rapport_tickets::synthetic::generate(conn, &setup, count, |written| {
             tracing::info!(tickets = written, of = count, "synthetic tickets written");
         })

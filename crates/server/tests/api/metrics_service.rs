@@ -9,7 +9,7 @@ use actix_web::test::TestRequest;
 use rapport_core::principal::Role;
 use serde_json::json;
 
-use crate::metrics::{exec, measure, report, value};
+use crate::metrics::{exec, kept_differences, measure, report, value};
 use crate::support::{TestApp, division};
 
 const JANUARY: &str = "from=2026-01-01&to=2026-01-31";
@@ -420,10 +420,7 @@ async fn the_kept_ticket_counts_equal_the_recount_after_every_kind_of_ticket_wri
     let reassigned =
         app.patch(&format!("/api/v1/tickets/{}", ids[0]), Some(version), json!({"assignee_id": d.agent_y})).await;
     assert_eq!(reassigned.status, StatusCode::OK, "{:?}", reassigned.body);
-    let in_sync = |app: &TestApp| {
-        let mut conn = app.db().read().expect("conn");
-        rapport_metrics::rollups::differences(&mut conn).expect("check")
-    };
+    let in_sync = kept_differences;
     assert_eq!(in_sync(&app), 0, "after the desk's writes");
 
     // Straight in SQL: both of a ticket's resolutions moved in one

@@ -491,7 +491,7 @@ async fn a_bulk_ticket_load_ends_with_the_ticket_counts_rebuilt() {
     let app = TestApp::new().await;
     let desk = SyntheticDesk::new(&app).await;
     let mut conn = app.db().write().expect("conn");
-    with_counts_rebuilt_after(&mut conn, KeptCounts::Tickets, |conn| {
+    with_counts_rebuilt_after(&mut conn, &[KeptCounts::Tickets], |conn| {
         rapport_tickets::synthetic::generate(conn, &desk.setup(), 80, |_| {})
     })
     .expect("loaded");

@@ -1,0 +1,13 @@
+DROP TRIGGER customers_service_facts_delete ON customers;
+DROP TRIGGER customers_service_facts_update ON customers;
+DROP TRIGGER assets_service_facts_delete ON assets;
+DROP TRIGGER assets_service_facts_update ON assets;
+DROP TRIGGER assets_service_facts_insert ON assets;
+DROP FUNCTION asset_service_facts_follow();
+DROP FUNCTION asset_service_facts_refresh(TEXT);
+DROP TRIGGER asset_service_counts_follow ON asset_service_facts;
+DROP FUNCTION asset_service_counts_follow();
+DROP VIEW asset_service_contributions;
+DROP VIEW asset_service_keys;
+DROP TABLE asset_service_counts;
+DROP TABLE asset_service_facts;

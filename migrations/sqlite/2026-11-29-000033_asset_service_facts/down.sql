@@ -1,0 +1,11 @@
+DROP TRIGGER customers_service_facts_delete;
+DROP TRIGGER customers_service_facts_update;
+DROP TRIGGER assets_service_facts_delete;
+DROP TRIGGER assets_service_facts_update;
+DROP TRIGGER assets_service_facts_insert;
+DROP TRIGGER asset_service_counts_take;
+DROP TRIGGER asset_service_counts_add;
+DROP VIEW asset_service_contributions;
+DROP VIEW asset_service_keys;
+DROP TABLE asset_service_counts;
+DROP TABLE asset_service_facts;

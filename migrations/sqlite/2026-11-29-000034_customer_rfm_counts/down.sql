@@ -1,0 +1,4 @@
+DROP TRIGGER customer_rfm_counts_take;
+DROP TRIGGER customer_rfm_counts_add;
+DROP VIEW customer_rfm_contributions;
+DROP TABLE customer_rfm_counts;
