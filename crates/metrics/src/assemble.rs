@@ -69,6 +69,23 @@ impl<'f> Assembly<'f> {
         Ok(())
     }
 
+    /// The headline measures and, with `group_by`, the series, from the
+    /// rows of one ranked statement (`sql::ranked_by_bucket`): the whole
+    /// period's row and one per bucket.
+    pub fn measure_ranked<R: Bucketed>(
+        &mut self,
+        conn: &mut Conn,
+        rows: impl FnOnce(&mut Conn, Option<GroupBy>) -> Result<Vec<R>>,
+        measures: impl Fn(Option<&R>) -> Vec<Measure>,
+    ) -> Result<()> {
+        let by = keyed(rows(conn, self.filters.group_by)?, |r| r.bucket());
+        self.measures = measures(by.get(crate::sql::WHOLE_PERIOD));
+        if let Some(g) = self.filters.group_by {
+            self.series(g, |key| measures(by.get(key)));
+        }
+        Ok(())
+    }
+
     pub fn finish(self) -> Report {
         Report {
             kpi: self.kpi,

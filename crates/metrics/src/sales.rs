@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use crate::assemble::{self, Assembly, SECONDS_PER_DAY};
 use crate::filters::Filters;
 use crate::report::{BreakdownRow, Measure, Report, Unit};
-use crate::sql::{CountRow, DurationDay, Sql, StatsRow, count_if, stats_over};
+use crate::sql::{CountRow, DurationDay, Sql, StatsRow, count_if, ranked_by_bucket};
 use crate::{GroupBy, Kpi};
 
 const NO_LEADS_CREATED: &str = "no leads were created in the period";
@@ -126,17 +126,17 @@ pub(crate) fn conversion(conn: &mut Conn, filters: &Filters) -> Result<Report> {
 pub(crate) fn cycle_length(conn: &mut Conn, filters: &Filters) -> Result<Report> {
     let stats = |conn: &mut Conn, group_by: Option<GroupBy>| -> Result<Vec<StatsRow>> {
         let mut sql = Sql::new(conn);
-        let bucket = sql.bucket("l.closed_at", filters, group_by);
+        let bucket = group_by.map_or_else(|| "NULL".to_owned(), |g| sql.bucket_start("l.closed_at", filters, g));
         let seconds = sql.seconds_between("l.created_at", "l.closed_at");
         sql.push(&format!("SELECT {bucket} AS bucket, {seconds} AS val"));
         leads_where(&mut sql, filters);
         sql.push(" AND l.status = 'won'").within("l.closed_at", &filters.period);
-        stats_over(sql).load(conn)
+        ranked_by_bucket(sql, group_by.is_some()).load(conn)
     };
     let measures =
         |row: Option<&StatsRow>| assemble::duration_stats(row, Unit::Days, SECONDS_PER_DAY, "days", NO_LEADS_WON);
     let mut a = Assembly::new(Kpi::CycleLength, "Sales cycle length", filters, records(filters, "closed"));
-    a.measure_by_bucket(conn, stats, measures)?;
+    a.measure_ranked(conn, stats, measures)?;
     Ok(a.finish())
 }
 

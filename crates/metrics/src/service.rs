@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use crate::assemble::{self, Additive, Assembly, Bucketed};
 use crate::filters::Filters;
 use crate::report::{BreakdownRow, Measure, Report, Unit};
-use crate::sql::{CountRow, DurationDay, Sql, StatsRow, count_if, stats_over};
+use crate::sql::{CountRow, DurationDay, Sql, StatsRow, count_if, ranked_by_bucket};
 use crate::{GroupBy, Kpi};
 
 const NO_RESOLVED: &str = "no tickets were resolved in the period";
@@ -154,15 +154,15 @@ pub(crate) fn first_response_time_headline(conn: &mut Conn, filters: &Filters) -
 fn duration_report(conn: &mut Conn, filters: &Filters, d: &TicketDuration) -> Result<Report> {
     let stats = |conn: &mut Conn, group_by: Option<GroupBy>| {
         let mut sql = Sql::new(conn);
-        let bucket = sql.bucket(d.at, filters, group_by);
+        let bucket = group_by.map_or_else(|| "NULL".to_owned(), |g| sql.bucket_start(d.at, filters, g));
         sql.push(&format!("SELECT {bucket} AS bucket, {} AS val FROM tickets t WHERE {}", d.value, d.measured));
         ticket_filters(&mut sql, filters, "t.assignee_id");
         sql.within(d.at, &filters.period);
-        stats_over(sql).load(conn)
+        ranked_by_bucket(sql, group_by.is_some()).load(conn)
     };
     let measures = |row: Option<&StatsRow>| assemble::duration_stats(row, d.unit, d.per_unit, d.suffix, d.empty);
     let mut a = Assembly::new(d.kpi, d.title, filters, filters.export_link("tickets", d.records));
-    a.measure_by_bucket(conn, stats, measures)?;
+    a.measure_ranked(conn, stats, measures)?;
     Ok(a.finish())
 }
 

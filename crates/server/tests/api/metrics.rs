@@ -245,6 +245,13 @@ async fn cycle_length_stage_durations_win_loss_leaderboard_and_pipeline() {
     assert_eq!(measure(&r["measures"], "mean_days")["numerator"], "12");
     assert_eq!(value(&r["measures"], "median_days"), "6");
     assert_eq!(value(&r["measures"], "p90_days"), "10");
+    // With a month series (the period and its months ranked in one
+    // statement): the same headline, and January's point is the period.
+    let monthly = report(&app, "cycle_length", &format!("{JANUARY}&group_by=month")).await;
+    assert_eq!(monthly["measures"], r["measures"]);
+    assert_eq!(monthly["series"].as_array().map(Vec::len), Some(1), "{monthly}");
+    assert_eq!(monthly["series"][0]["bucket"], "2026-01-01");
+    assert_eq!(monthly["series"][0]["measures"], r["measures"]);
 
     // Stays ended in January: New 1 day twice (L6 moved back), Qualified 2 days.
     let r = report(&app, "stage_durations", JANUARY).await;
