@@ -14,6 +14,9 @@ customers (each with a vehicle, a purchase and five interactions: the issue's
 scale is N = 1,000,000, so 5M interactions already stored) and the items go to
 random ones of them instead of customers created through the API.
 
+A database started from the seed cache is read into the OS page cache first
+and the seed copy dropped from it, as a server up for a while would have it.
+
 --dates says when the items happened: `live` (the default) is middleware
 forwarding calls and messages as they happen, batch b holding minute b of a
 busy contact centre (dates at random within that minute, so each batch is
@@ -108,6 +111,9 @@ def main():
         cached = args.seed_cache and os.path.join(args.seed_cache, f"seed-{args.synthetic_customers}.db")
         if cached and args.db == "sqlite" and os.path.exists(cached):
             shutil.copyfile(cached, url)
+            # The copy is what a long-running server would have cached;
+            # the seed file it came from is not.
+            settle_page_cache(evict=[cached], warm=[url])
         elif not pg_cached:
             subprocess.run(seed, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             if cached and args.db == "sqlite":
@@ -116,6 +122,8 @@ def main():
             elif args.seed_cache and args.db == "postgres":
                 subprocess.run(["psql", "-q", PG_ADMIN, "-c", f"CREATE DATABASE {pg_template} TEMPLATE {pg_db}"],
                                check=True, stdout=subprocess.DEVNULL)
+        if pg_cached:
+            settle_page_cache(evict=pg_database_files(pg_template), warm=pg_database_files(pg_db))
         args.seed_secs = time.perf_counter() - started
         log = open(os.path.join(work, "server.log"), "w")
         server = subprocess.Popen([binary, "serve", "--bind", f"127.0.0.1:{PORT}", "--database-url", url],
@@ -136,6 +144,44 @@ def main():
             subprocess.run(["psql", "-q", PG_ADMIN, "-c", f"DROP DATABASE IF EXISTS {pg_db} WITH (FORCE)"],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         shutil.rmtree(work, ignore_errors=True)
+
+
+def settle_page_cache(evict, warm):
+    """Drops `evict` from the OS page cache and reads `warm` into it.
+
+    A database copied from the seed cache (a file copy, or a PostgreSQL
+    template) leaves both copies in the page cache, and on this machine's
+    24 GiB the second pushed the first's hot pages out: the run then read
+    from disk what a server that has been up a while holds in memory
+    (docs/benchmarks.md, 2026-11-25 night). Best effort: files that cannot
+    be read (permissions) are skipped.
+    """
+    for path in evict:
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+    for path in warm:
+        try:
+            with open(path, "rb", buffering=0) as f:
+                while f.read(1 << 24):
+                    pass
+        except OSError:
+            continue
+
+
+def pg_database_files(name):
+    """The files of PostgreSQL database `name` (local cluster, read as root)."""
+    query = ("SELECT current_setting('data_directory') || '/base/' || oid FROM pg_database "
+             f"WHERE datname = '{name}'")
+    found = subprocess.run(["psql", "-Atq", PG_ADMIN, "-c", query], capture_output=True, text=True).stdout.strip()
+    if not found or not os.path.isdir(found):
+        return []
+    return [os.path.join(found, f) for f in sorted(os.listdir(found))]
 
 
 def pg_has_database(name):

@@ -41,8 +41,14 @@ use super::{BUSY_TIMEOUT_MS, Conn, ConnManager, Pool};
 const INTERVAL: Duration = Duration::from_millis(250);
 
 /// WAL frames (pages, 4 KiB each) beyond which the WAL is started over:
-/// 32 MiB.
-const RESTART_FRAMES: i32 = 8_192;
+/// 256 MiB. A restart holds the writer while it copies what the last
+/// passive round left and syncs the database file: ~0.3 s whatever the
+/// bound. At 32 MiB, bulk ingestion at a million customers (12 MiB of WAL
+/// per batch of 1,000) restarted every third batch and the restarts took a
+/// third of the writer's time; at 256 MiB they take about a tenth
+/// (docs/benchmarks.md, 2026-11-25 night). A larger bound still (1 GiB)
+/// gained a little more throughput but held the writer ~1 s per restart.
+const RESTART_FRAMES: i32 = 65_536;
 
 /// How long a restart waits for the readers still on the old pages before
 /// it gives up until the next round; the writer waits that long at most.

@@ -69,14 +69,15 @@ const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrati
 ///
 /// Reads of pages outside that cache go through a 1 GiB memory map
 /// instead of a `pread` copy each. Checkpoints run on a thread of their own
-/// (see [`checkpoint`]); the automatic one, on the committing connection,
-/// only once the WAL holds 256 MiB (the default is 4 MiB), should that
-/// thread stop.
+/// (see [`checkpoint`]), which starts the WAL over past 256 MiB; the
+/// automatic one, on the committing connection, only past 1 GiB (the
+/// default is 4 MiB), should that thread stop. After a restart the `-wal`
+/// file is cut back to 256 MiB.
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; \
     PRAGMA synchronous = NORMAL; \
     PRAGMA foreign_keys = ON; \
-    PRAGMA journal_size_limit = 67108864; \
-    PRAGMA wal_autocheckpoint = 65536; \
+    PRAGMA journal_size_limit = 268435456; \
+    PRAGMA wal_autocheckpoint = 262144; \
     PRAGMA mmap_size = 1073741824; \
     PRAGMA temp_store = MEMORY;";
 

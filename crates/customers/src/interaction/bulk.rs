@@ -3,10 +3,10 @@
 //!
 //! Every reference is looked up once for the whole request (see
 //! [`Lookups`]), so the cost per item is its share of a few multi-row
-//! inserts. The checks ([`plan`]) run on a read connection and only the
-//! writes ([`store`]) hold SQLite's one write connection, so one request's
-//! checks overlap another's writes. An item is all or nothing: items that
-//! pass every check are written together in one transaction, and should the
+//! inserts. The checks ([`plan`]) run on a read connection, and build every
+//! row to be written there too; only the inserts ([`store`]) hold SQLite's
+//! one write connection, so one request's checks overlap another's writes.
+//! An item is all or nothing: items that pass every check are written together in one transaction, and should the
 //! database refuse that (a race with another request), that transaction is
 //! rolled back and each item is written again in a savepoint of its own, so
 //! a failure leaves nothing of the failing item and touches no other. An item whose external id is already stored (or came earlier in
@@ -22,7 +22,7 @@ use rapport_core::db::Conn;
 use rapport_core::{Error, FieldError, Problems, Result, time};
 
 use super::api::{BulkItemResult, BulkResponse, BulkStatus, CreateInteraction};
-use super::batch;
+use super::batch::Batch;
 use super::input::Draft;
 use super::lookups::{Lookups, Wanted, existing_external_ids};
 use super::prepare::{Author, Prepared, prepare, want};
@@ -41,9 +41,12 @@ enum Stage {
 }
 
 /// A request checked and ready to write: each item either prepared or
-/// already decided (invalid, duplicate).
+/// already decided (invalid, duplicate), and the rows of the prepared ones,
+/// written on behalf of `ctx`.
 pub struct Plan {
     stages: Vec<Stage>,
+    batch: Batch,
+    ctx: WriteContext,
 }
 
 impl Plan {
@@ -63,9 +66,10 @@ impl Plan {
     }
 }
 
-/// Checks `items` against what is stored; reads only. More than
-/// [`MAX_ITEMS`] (or none) is refused as a whole.
-pub fn plan(conn: &mut Conn, author: &Author, items: Vec<BulkItem>) -> Result<Plan> {
+/// Checks `items` against what is stored and builds the rows `ctx` will
+/// write; reads only. More than [`MAX_ITEMS`] (or none) is refused as a
+/// whole.
+pub fn plan(conn: &mut Conn, author: &Author, ctx: &WriteContext, items: Vec<BulkItem>) -> Result<Plan> {
     if items.is_empty() || items.len() > MAX_ITEMS {
         return Err(Error::invalid(
             "items",
@@ -112,7 +116,10 @@ pub fn plan(conn: &mut Conn, author: &Author, items: Vec<BulkItem>) -> Result<Pl
         };
         stages.push(stage);
     }
-    Ok(Plan { stages })
+    let ready: Vec<&Prepared> =
+        stages.iter().filter_map(|s| if let Stage::Ready(p) = s { Some(&**p) } else { None }).collect();
+    let batch = Batch::build(ctx, &ready, now)?;
+    Ok(Plan { stages, batch, ctx: ctx.clone() })
 }
 
 /// Writes a [`plan`]; the result lists one outcome per item in input order.
@@ -122,8 +129,8 @@ pub fn plan(conn: &mut Conn, author: &Author, items: Vec<BulkItem>) -> Result<Pl
 /// Opens its own transactions: given a connection outside any, the first
 /// attempt needs no savepoint (whose journal cost a few per cent of a bulk
 /// request); inside one, they become savepoints and it works the same.
-pub fn store(conn: &mut Conn, ctx: &WriteContext, plan: Plan) -> Result<BulkResponse> {
-    let results = write(conn, ctx, plan.stages)?;
+pub fn store(conn: &mut Conn, plan: Plan) -> Result<BulkResponse> {
+    let results = write(conn, plan)?;
     let count = |status| results.iter().filter(|r| r.status == status).count();
     Ok(BulkResponse {
         created: count(BulkStatus::Created),
@@ -138,13 +145,13 @@ pub fn store(conn: &mut Conn, ctx: &WriteContext, plan: Plan) -> Result<BulkResp
 /// database still refuses (a concurrent request stored the same external
 /// id, a customer was deleted meanwhile), that is rolled back and each item
 /// is written in a savepoint of its own, so only the offending items fail.
-fn write(conn: &mut Conn, ctx: &WriteContext, stages: Vec<Stage>) -> Result<Vec<BulkItemResult>> {
-    let ready: Vec<Prepared> =
-        stages.iter().filter_map(|s| if let Stage::Ready(p) = s { Some((**p).clone()) } else { None }).collect();
-    if ready.is_empty() {
+fn write(conn: &mut Conn, plan: Plan) -> Result<Vec<BulkItemResult>> {
+    let Plan { stages, batch, ctx } = plan;
+    let ctx = &ctx;
+    if batch.is_empty() {
         return conn.transaction(|c| store_each(c, ctx, stages));
     }
-    match conn.transaction(|c| batch::insert_all(c, ctx, ready)) {
+    match conn.transaction(|c| batch.insert(c)) {
         Ok(()) => Ok(stages
             .into_iter()
             .enumerate()

@@ -142,11 +142,12 @@ pub async fn ingest_interactions(
     let items: Vec<BulkItem> = items.into_iter().map(parse_item).collect();
     // Checked on a read connection, so that only the writes wait for
     // SQLite's one writer.
-    let plan = state.read(move |conn| bulk::plan(conn, &author, items)).await?;
+    let ctx = caller.ctx.clone();
+    let plan = state.read(move |conn| bulk::plan(conn, &author, &ctx, items)).await?;
     let contacts = plan.lead_contacts();
     let lead_reach = caller.reach(Resource::Leads, Operation::Update).ok();
-    let ctx = caller.ctx.clone();
-    let response = state.with_writer(move |conn| bulk::store(conn, &caller.ctx, plan)).await?;
+    let ctx = caller.ctx;
+    let response = state.with_writer(move |conn| bulk::store(conn, plan)).await?;
     if let Some(reach) = lead_reach {
         let latest = latest_contact_per_lead(&response, contacts);
         if !latest.is_empty() {

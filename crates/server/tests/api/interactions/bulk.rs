@@ -94,8 +94,16 @@ async fn a_mixed_batch_stores_the_good_items_and_reports_each_one() {
     assert_eq!(first.body["user_id"], app.admin_id.as_str());
     for i in [0, 8] {
         let id = results[i]["id"].as_str().expect("id");
-        assert_eq!(app.audit_of("interaction", id).len(), 1);
-        assert_eq!(app.events_of("interaction", id).len(), 1);
+        let audit = app.audit_of("interaction", id);
+        assert_eq!(audit.len(), 1);
+        assert_eq!((audit[0].0.as_str(), audit[0].1.as_str()), ("created", "user"));
+        // The change event carries the record as a read returns it (its
+        // rows are built while the batch is checked, before the write).
+        let events = app.events_of("interaction", id);
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].0, "created");
+        let read = app.get(&format!("/api/v1/interactions/{id}")).await;
+        assert_eq!(events[0].1, read.body);
     }
 
     // A retry of the same batch creates nothing new.
