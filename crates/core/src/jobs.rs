@@ -87,7 +87,7 @@ struct JobRow {
 pub fn enqueue(conn: &mut Conn, job: NewJob) -> Result<Option<String>> {
     if let Some(key) = &job.dedupe_key {
         let taken: Option<String> =
-            jobs::table.filter(jobs::dedupe_key.eq(key)).select(jobs::id).first(conn).optional()?;
+            jobs::table.filter(jobs::dedupe_key.eq(key)).select(jobs::id).get_result(conn).optional()?;
         if taken.is_some() {
             return Ok(None);
         }

@@ -48,7 +48,7 @@ pub fn ensure_branch(conn: &mut Conn, field: &str, id: &str, division_id: &str) 
     let found: Option<(String, bool)> = branches::table
         .filter(branches::id.eq(id))
         .select((branches::division_id, branches::archived_at.is_not_null()))
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     match found {
         None => Err(Error::invalid(field, "not_found", format!("branch {id} does not exist"))),
@@ -62,7 +62,8 @@ pub fn ensure_branch(conn: &mut Conn, field: &str, id: &str, division_id: &str) 
 
 /// `id` is an active user (reported at `field`).
 pub fn ensure_user(conn: &mut Conn, field: &str, id: &str) -> Result<()> {
-    let active: Option<bool> = users::table.filter(users::id.eq(id)).select(users::active).first(conn).optional()?;
+    let active: Option<bool> =
+        users::table.filter(users::id.eq(id)).select(users::active).get_result(conn).optional()?;
     match active {
         None => Err(Error::invalid(field, "not_found", format!("user {id} does not exist"))),
         Some(false) => Err(Error::invalid(field, "inactive", format!("user {id} is deactivated"))),
@@ -74,7 +75,8 @@ pub fn ensure_user(conn: &mut Conn, field: &str, id: &str) -> Result<()> {
 /// `field`): the owner or assignee of a division's lead or ticket.
 pub fn ensure_division_member(conn: &mut Conn, field: &str, user_id: &str, division_id: &str) -> Result<()> {
     ensure_user(conn, field, user_id)?;
-    let division: Option<String> = users::table.filter(users::id.eq(user_id)).select(users::division_id).first(conn)?;
+    let division: Option<String> =
+        users::table.filter(users::id.eq(user_id)).select(users::division_id).get_result(conn)?;
     if division.as_deref() != Some(division_id) {
         return Err(Error::invalid(field, "wrong_division", format!("user {user_id} does not work in the division")));
     }
@@ -94,7 +96,7 @@ pub fn ensure_division_in_reach(reach: &Reach, field: &str, division_id: &str) -
 /// `asset_id` is an asset of `customer_id` (reported at `asset_id`).
 pub fn ensure_customer_asset(conn: &mut Conn, asset_id: &str, customer_id: &str) -> Result<()> {
     let owner: Option<String> =
-        assets::table.filter(assets::id.eq(asset_id)).select(assets::customer_id).first(conn).optional()?;
+        assets::table.filter(assets::id.eq(asset_id)).select(assets::customer_id).get_result(conn).optional()?;
     match owner {
         Some(owner) if owner == customer_id => Ok(()),
         Some(_) => Err(Error::invalid("asset_id", "wrong_customer", "the asset belongs to another customer")),

@@ -111,7 +111,7 @@ fn find_row(conn: &mut Conn, id: &str) -> Result<CategoryRow> {
     ticket_categories::table
         .filter(ticket_categories::id.eq(id))
         .select(CategoryRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .ok_or(Error::NotFound { entity: ENTITY })
 }

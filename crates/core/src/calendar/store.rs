@@ -226,7 +226,7 @@ fn find_row(conn: &mut Conn, id: &str) -> Result<CalendarRow> {
     calendars::table
         .filter(calendars::id.eq(id))
         .select(CalendarRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .ok_or(Error::NotFound { entity: ENTITY })
 }
@@ -467,14 +467,20 @@ fn ensure_unique_name(conn: &mut Conn, name: &str, except: Option<&str>) -> Resu
 /// has one.
 pub fn effective_calendar_id(conn: &mut Conn, branch_id: Option<&str>, division_id: &str) -> Result<Option<String>> {
     if let Some(branch_id) = branch_id {
-        let own: Option<Option<String>> =
-            branches::table.filter(branches::id.eq(branch_id)).select(branches::calendar_id).first(conn).optional()?;
+        let own: Option<Option<String>> = branches::table
+            .filter(branches::id.eq(branch_id))
+            .select(branches::calendar_id)
+            .get_result(conn)
+            .optional()?;
         if let Some(Some(calendar_id)) = own {
             return Ok(Some(calendar_id));
         }
     }
-    let division: Option<Option<String>> =
-        divisions::table.filter(divisions::id.eq(division_id)).select(divisions::calendar_id).first(conn).optional()?;
+    let division: Option<Option<String>> = divisions::table
+        .filter(divisions::id.eq(division_id))
+        .select(divisions::calendar_id)
+        .get_result(conn)
+        .optional()?;
     Ok(division.flatten())
 }
 

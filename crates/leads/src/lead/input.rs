@@ -118,7 +118,7 @@ pub(crate) fn starting_stage(
     let pipeline: Option<(String, bool)> = pipelines::table
         .filter(pipelines::id.eq(pipeline_id))
         .select((pipelines::division_id, pipelines::archived_at.is_not_null()))
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     match pipeline {
         None => {
@@ -144,7 +144,8 @@ pub(crate) fn starting_stage(
             .filter(pipeline_stages::kind.eq(StageKind::Open.as_str()))
             .order((pipeline_stages::position, pipeline_stages::id))
             .select(pipeline_stages::id)
-            .first(conn)
+            // The first row, without a `LIMIT ?` (docs/decisions/0010).
+            .get_result(conn)
             .optional()?
             .ok_or_else(|| {
                 Error::invalid(

@@ -325,7 +325,7 @@ pub fn enterable(conn: &mut Conn, field: &str, stage_id: &str, division_id: &str
         .inner_join(pipelines::table)
         .filter(pipeline_stages::id.eq(stage_id))
         .select((StageRow::as_select(), pipelines::division_id, pipelines::archived_at.is_not_null()))
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     let Some((stage, pipeline_division, pipeline_archived)) = found else {
         return invalid("not_found", format!("stage {stage_id} does not exist"));

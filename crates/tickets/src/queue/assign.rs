@@ -46,7 +46,7 @@ fn next_turn(conn: &mut Conn, queue_id: &str) -> Result<Option<String>> {
         let last: i32 = ticket_queue_cursors::table
             .filter(ticket_queue_cursors::queue_id.eq(queue_id))
             .select(ticket_queue_cursors::last_position)
-            .first(conn)
+            .get_result(conn)
             .optional()?
             .unwrap_or(-1);
         let (position, user) = agents.iter().find(|(p, _)| *p > last).cloned().unwrap_or_else(|| first.clone());

@@ -41,7 +41,7 @@ pub(crate) fn find_row(conn: &mut Conn, reach: &Reach, id: &str) -> Result<Queue
     let row: QueueRow = ticket_queues::table
         .filter(ticket_queues::id.eq(id))
         .select(QueueRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .ok_or_else(not_found)?;
     if reach.scope != Scope::All && row.division_id != reach.own_division() {

@@ -182,10 +182,13 @@ pub(crate) fn for_ticket(conn: &mut Conn, division_id: &str, priority: Priority)
             .order(sla_policies::id)
             .into_boxed()
     };
-    if let Some(own) = active().filter(sla_policies::division_id.eq(division_id.to_owned())).first(conn).optional()? {
+    // The first row of each, without a `LIMIT ?` (docs/decisions/0010).
+    if let Some(own) =
+        active().filter(sla_policies::division_id.eq(division_id.to_owned())).get_result(conn).optional()?
+    {
         return Ok(Some(own));
     }
-    Ok(active().filter(sla_policies::division_id.is_null()).first(conn).optional()?)
+    Ok(active().filter(sla_policies::division_id.is_null()).get_result(conn).optional()?)
 }
 
 fn targets(p: &mut Problems, response: i32, resolution: i32, warn: i32) {

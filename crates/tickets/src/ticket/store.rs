@@ -32,7 +32,7 @@ pub(crate) fn find_row(conn: &mut Conn, reach: &Reach, id: &str) -> Result<Ticke
     }
     reachable(reach)
         .filter(tickets::id.eq(id.to_owned()))
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .ok_or(Error::NotFound { entity: ENTITY })
 }
@@ -154,8 +154,9 @@ fn next_number(conn: &mut Conn, division_id: &str) -> Result<String> {
     let n: i64 = ticket_counters::table
         .filter(ticket_counters::division_id.eq(division_id))
         .select(ticket_counters::last_number)
-        .first(conn)?;
-    let code: String = divisions::table.filter(divisions::id.eq(division_id)).select(divisions::code).first(conn)?;
+        .get_result(conn)?;
+    let code: String =
+        divisions::table.filter(divisions::id.eq(division_id)).select(divisions::code).get_result(conn)?;
     Ok(format!("{code}-{n:06}"))
 }
 

@@ -124,7 +124,7 @@ impl BusinessCalendar {
         // First, so that an unknown id is a plain NotFound.
         let holidays = store::effective_holidays(conn, calendar_id)?;
         let zone: String =
-            calendars::table.filter(calendars::id.eq(calendar_id)).select(calendars::time_zone).first(conn)?;
+            calendars::table.filter(calendars::id.eq(calendar_id)).select(calendars::time_zone).get_result(conn)?;
         let time_zone = zone
             .parse::<Tz>()
             .map_err(|_| Error::Internal(format!("calendar {calendar_id} has unknown time zone {zone}")))?;
