@@ -123,8 +123,8 @@ def main():
                 os.makedirs(args.seed_cache, exist_ok=True)
                 shutil.copyfile(url, cached)
             elif args.seed_cache and args.db == "postgres":
-                subprocess.run(["psql", "-q", PG_ADMIN, "-c", f"CREATE DATABASE {pg_template} TEMPLATE {pg_db} STRATEGY FILE_COPY"],
-                               check=True, stdout=subprocess.DEVNULL)
+                keep = f"CREATE DATABASE {pg_template} TEMPLATE {pg_db} STRATEGY FILE_COPY"
+                subprocess.run(["psql", "-q", PG_ADMIN, "-c", keep], check=True, stdout=subprocess.DEVNULL)
         if pg_cached:
             settle_page_cache(evict=pg_database_files(pg_template), warm=pg_database_files(pg_db))
         args.seed_secs = time.perf_counter() - started
